@@ -1,0 +1,3 @@
+/** `@wf/cli`: the `wf` command line, usable programmatically. */
+export { createProgram, main } from "./main.js";
+export { CliError, UsageError } from "./errors.js";

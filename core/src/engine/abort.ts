@@ -1,0 +1,63 @@
+/** Timeouts and cancellation as aborts: a run ends on time even if its function ignores the signal. */
+import { setTimeout as sleepTimer } from "node:timers/promises";
+
+/** Resolve or reject with `promise`, or reject with the signal's reason as soon as it aborts. */
+export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** A controller that aborts when `parent` does, or after `timeoutMs` with `timeoutReason()`. */
+export function linkedController(
+  parent: AbortSignal | undefined,
+  timeoutMs: number | undefined,
+  timeoutReason: () => Error,
+): { controller: AbortController; dispose(): void } {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onParentAbort = () => controller.abort(parent?.reason);
+  if (parent) {
+    if (parent.aborted) controller.abort(parent.reason);
+    else parent.addEventListener("abort", onParentAbort, { once: true });
+  }
+  if (timeoutMs !== undefined) {
+    timer = setTimeout(() => controller.abort(timeoutReason()), timeoutMs);
+  }
+  return {
+    controller,
+    dispose() {
+      if (timer) clearTimeout(timer);
+      parent?.removeEventListener("abort", onParentAbort);
+    },
+  };
+}
+
+/** Wait `ms`, or reject with the signal's reason when it aborts first. */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) {
+    signal?.throwIfAborted();
+    return;
+  }
+  try {
+    await sleepTimer(ms, undefined, signal ? { signal } : undefined);
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw error;
+  }
+}

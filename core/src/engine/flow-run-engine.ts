@@ -1,0 +1,388 @@
+/**
+ * The life of one flow run: Pending -> Running -> (Completed | AwaitingRetry -> Retrying ... |
+ * Failed/TimedOut | Cancelling -> Cancelled), with Paused in between when the flow asks for it.
+ * The final state is committed to the store before the caller's `await` resolves.
+ */
+import { hostname } from "node:os";
+import { engineContext, type FlowRunScope } from "../context.js";
+import {
+  CancelledError,
+  ConfigurationError,
+  ParameterValidationError,
+  TimeoutError,
+  toError,
+  WfError,
+} from "../errors.js";
+import type { FlowDefinition } from "../flow.js";
+import { newFlowRunName, newId } from "../ids.js";
+import { captureConsolePrints, RunLogger } from "../logging.js";
+import type { FlowRunRecord, JsonValue, Orchestrator } from "../orchestrator.js";
+import { getOrchestrator } from "../orchestrator-registry.js";
+import { resolveResultSettings } from "../results/result-settings.js";
+import {
+  Cancelled,
+  Cancelling,
+  Completed,
+  Failed,
+  Pending,
+  Running,
+  Scheduled,
+  State,
+  StateName,
+  StateType,
+} from "../states.js";
+import { ConcurrentTaskRunner } from "../task-runners/concurrent-task-runner.js";
+import type { TaskRunner } from "../task-runners/task-runner.js";
+import { linkedController, raceSignal, sleep } from "./abort.js";
+import { activeFlowRuns } from "./active-runs.js";
+import { installCrashHandlers } from "./crash-handlers.js";
+import { describeError, runHooks } from "./hooks.js";
+import { previewValue, writeResult } from "./results.js";
+import { retryDelayMs } from "./retry.js";
+import { applyState } from "./transitions.js";
+
+const HOSTNAME = hostname();
+
+export function callFlow<R>(
+  def: FlowDefinition<never, R>,
+  args: readonly unknown[],
+  options: { returnState: true },
+): Promise<State<R>>;
+export function callFlow<R>(def: FlowDefinition<never, R>, args: readonly unknown[]): Promise<R>;
+export async function callFlow<R>(
+  def: FlowDefinition<never, R>,
+  args: readonly unknown[],
+  options?: { returnState: true },
+): Promise<R | State<R>> {
+  const state = await runFlowRun(def, args);
+  return options?.returnState ? state : state.result();
+}
+
+/** The id of the flow run most recently started in this process (the CLI prints it). */
+export let lastFlowRunId: string | undefined;
+
+/** Run a flow to its final state. Never rejects for a run that fails: the State says so. */
+export async function runFlowRun<R>(
+  def: FlowDefinition<never, R>,
+  args: readonly unknown[],
+): Promise<State<R>> {
+  const ctx = engineContext.getStore();
+  const parentFlow = ctx?.flow;
+  const parentTask = ctx?.task;
+  const orchestrator = parentFlow?.orchestrator ?? (await getOrchestrator());
+  installCrashHandlers();
+  const opts = def.options;
+  const now = Date.now();
+
+  // Validate parameters before anything runs.
+  let callArgs = args as unknown[];
+  let validationError: ParameterValidationError | undefined;
+  if (def.parametersSchema && opts.validateParameters !== false) {
+    const parsed = def.parametersSchema.safeParse(args[0] ?? {});
+    if (parsed.success) callArgs = [parsed.data, ...args.slice(1)];
+    else {
+      validationError = new ParameterValidationError(
+        def.name,
+        parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+      );
+    }
+  }
+
+  const record: FlowRunRecord = {
+    id: newId(),
+    name: newFlowRunName(),
+    tags: opts.tags ?? [],
+    stateType: StateType.PENDING,
+    stateName: "Pending",
+    stateMessage: undefined,
+    stateTimestamp: now,
+    stateDetails: undefined,
+    createdAt: now,
+    startTime: undefined,
+    endTime: undefined,
+    runCount: 0,
+    result: undefined,
+    flowName: def.name,
+    flowVersion: opts.version,
+    parameters: recordParameters(def, validationError ? args : callArgs),
+    parentFlowRunId: parentFlow?.record.id,
+    parentTaskRunId: parentTask?.record.id,
+    pid: process.pid,
+    hostname: HOSTNAME,
+  };
+  if (!parentFlow) lastFlowRunId = record.id;
+  const logger = new RunLogger({
+    orchestrator,
+    flowRunId: record.id,
+    taskRunId: undefined,
+    prefix: `Flow run '${record.name}'`,
+    name: "wf.flow_runs",
+  });
+
+  if (validationError) {
+    const state = Failed<R>({ message: validationError.message, error: validationError });
+    applyState(orchestrator, record, state, { initial: true });
+    logger.error(`Finished in state ${state.toString()}`);
+    await orchestrator.flush();
+    return state;
+  }
+
+  let taskRunner: TaskRunner;
+  let ownsRunner = false;
+  try {
+    ({ runner: taskRunner, owned: ownsRunner } = resolveTaskRunner(opts.taskRunner));
+  } catch (error) {
+    const state = Failed<R>({ message: describeError(error), error: toError(error) });
+    applyState(orchestrator, record, state, { initial: true });
+    logger.error(`Finished in state ${state.toString()}`);
+    await orchestrator.flush();
+    return state;
+  }
+
+  const logPrints = opts.logPrints ?? parentFlow?.logPrints ?? false;
+  if (logPrints) captureConsolePrints();
+  const runController = new AbortController();
+  const parentSignal = parentTask?.signal ?? parentFlow?.controller.signal;
+  const scope: FlowRunScope = {
+    kind: "flow",
+    record,
+    orchestrator,
+    controller: runController,
+    taskRunner,
+    logPrints,
+    results: resolveResultSettings({
+      persistResult: opts.persistResult,
+      resultStorage: opts.resultStorage,
+      resultSerializer: opts.resultSerializer,
+      inherited: parentFlow?.results,
+    }),
+    logger,
+    pending: new Set(),
+    resumeWaiter: undefined,
+    definition: def as FlowDefinition<never, unknown>,
+  };
+
+  applyState(orchestrator, record, Pending(), { initial: true });
+  logger.info(`Beginning flow run '${record.name}' for flow '${def.name}'`);
+
+  let cancelRequested = false;
+  const onParentAbort = () => runController.abort(parentSignal?.reason);
+  parentSignal?.addEventListener("abort", onParentAbort, { once: true });
+  const unwatch = orchestrator.watchFlowRun(record.id, (command) => {
+    if (command.kind === "cancel") {
+      if (cancelRequested || record.stateType === StateType.CANCELLED) return;
+      cancelRequested = true;
+      try {
+        applyState(orchestrator, record, Cancelling({ message: "cancellation requested" }));
+      } catch {
+        // Already finished: nothing to cancel.
+        return;
+      }
+      logger.info("Cancellation requested; stopping the flow run");
+      runController.abort(new CancelledError("the flow run was cancelled on request"));
+    } else {
+      scope.resumeWaiter?.(command.input);
+    }
+  });
+  activeFlowRuns.add(scope);
+
+  try {
+    const state = await attempts(def, callArgs, scope, runController);
+    await finishHooks(def, record, state, logger);
+    return state;
+  } finally {
+    unwatch();
+    parentSignal?.removeEventListener("abort", onParentAbort);
+    activeFlowRuns.delete(scope);
+    if (ownsRunner) await taskRunner.close();
+    await orchestrator.flush();
+  }
+}
+
+async function attempts<R>(
+  def: FlowDefinition<never, R>,
+  args: unknown[],
+  scope: FlowRunScope,
+  runController: AbortController,
+): Promise<State<R>> {
+  const { record, orchestrator, logger } = scope;
+  const opts = def.options;
+  for (;;) {
+    record.runCount++;
+    applyState(
+      orchestrator,
+      record,
+      Running({ name: record.runCount > 1 ? StateName.Retrying : "Running" }),
+    );
+    const timeoutSeconds = opts.timeoutSeconds;
+    const link = linkedController(
+      runController.signal,
+      timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
+      () => new TimeoutError(`Flow run '${record.name}'`, timeoutSeconds ?? 0),
+    );
+    scope.controller = link.controller;
+    let value: R;
+    try {
+      value = await engineContext.run({ flow: scope, task: undefined }, () =>
+        raceSignal(
+          Promise.resolve().then(() => (def.fn as (...a: unknown[]) => R | Promise<R>)(...args)),
+          link.controller.signal,
+        ),
+      );
+      await settlePending(scope);
+    } catch (thrown) {
+      // Submitted tasks see the abort through the signal; wait for them to record their states.
+      if (!link.controller.signal.aborted) link.controller.abort(new CancelledError("the flow run failed"));
+      await settlePending(scope);
+      link.dispose();
+      if (runController.signal.aborted && !(thrown instanceof TimeoutError)) {
+        return finish(scope, Cancelled<R>({ message: describeError(thrown), error: toError(thrown) }));
+      }
+      const error = toError(thrown);
+      const timedOut = error instanceof TimeoutError;
+      const failed = Failed<R>({
+        name: timedOut ? StateName.TimedOut : "Failed",
+        message: timedOut ? error.message : `Flow run encountered an exception: ${describeError(error)}`,
+        error,
+      });
+      const retries = opts.retries ?? 0;
+      if (record.runCount <= retries) {
+        const delay = retryDelayMs(opts.retryDelaySeconds, record.runCount, undefined);
+        applyState(
+          orchestrator,
+          record,
+          Scheduled({
+            name: StateName.AwaitingRetry,
+            message: failed.message,
+            details: { scheduledTime: Date.now() + delay, retryCount: record.runCount },
+          }),
+        );
+        logger.warning(
+          `Flow run failed with exception ${describeError(error)} - Retry ${record.runCount}/${retries} will start ${delay > 0 ? `in ${delay / 1000} second(s)` : "immediately"}`,
+        );
+        try {
+          await sleep(delay, runController.signal);
+        } catch (abortError) {
+          return finish(scope, Cancelled<R>({ message: describeError(abortError) }));
+        }
+        continue;
+      }
+      if (error.stack) logger.debug(error.stack);
+      return finish(scope, failed);
+    }
+    link.dispose();
+    if (scope.results.persist) {
+      try {
+        record.result = await writeResult(scope.results, `flow-runs/${record.id}`, value);
+      } catch (error) {
+        return finish(
+          scope,
+          Failed<R>({
+            message: `the result could not be persisted: ${describeError(error)}`,
+            error: toError(error),
+          }),
+        );
+      }
+    } else {
+      record.result = { storageKey: "", serializer: "none", preview: previewValue(value) };
+    }
+    return finish(scope, Completed<R>({ value }));
+  }
+}
+
+function finish<R>(scope: FlowRunScope, state: State<R>): State<R> {
+  applyState(scope.orchestrator, scope.record, state);
+  const line = `Finished in state ${state.toString()}`;
+  if (state.isCompleted()) scope.logger.info(line);
+  else if (state.isCancelled()) scope.logger.info(line);
+  else scope.logger.error(line);
+  return state;
+}
+
+async function finishHooks<R>(
+  def: FlowDefinition<never, R>,
+  record: FlowRunRecord,
+  state: State<R>,
+  logger: RunLogger,
+): Promise<void> {
+  const o = def.options;
+  const hooks = state.isCompleted()
+    ? o.onCompletion
+    : state.isCancelled()
+      ? o.onCancellation
+      : state.isFailed()
+        ? o.onFailure
+        : undefined;
+  const kind = state.isCompleted() ? "onCompletion" : state.isCancelled() ? "onCancellation" : "onFailure";
+  await runHooks(hooks, [def.flow as never, record, state], logger, kind);
+}
+
+/** Wait for every task run submitted by this flow run (their promises never reject). */
+async function settlePending(scope: FlowRunScope): Promise<void> {
+  while (scope.pending.size > 0) await Promise.all([...scope.pending]);
+}
+
+function resolveTaskRunner(value: TaskRunner | string | undefined): {
+  runner: TaskRunner;
+  owned: boolean;
+} {
+  if (value === undefined) return { runner: new ConcurrentTaskRunner(), owned: true };
+  if (typeof value === "string") {
+    throw new ConfigurationError(
+      `taskRunner '${value}': block names need the blocks system (coming with @wf/blocks); pass a TaskRunner instance for now`,
+    );
+  }
+  return { runner: value, owned: false };
+}
+
+/** Parameters as the run store records them: by name, JSON-safe. */
+function recordParameters<R>(
+  def: FlowDefinition<never, R>,
+  args: readonly unknown[],
+): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  if (def.parametersSchema) {
+    const first = args[0];
+    if (first && typeof first === "object") {
+      for (const [k, v] of Object.entries(first)) out[k] = toJsonValue(v);
+    }
+    return out;
+  }
+  for (let i = 0; i < args.length; i++) {
+    out[def.parameterNames[i] ?? `arg${i}`] = toJsonValue(args[i]);
+  }
+  return out;
+}
+
+function toJsonValue(value: unknown): JsonValue {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? null : (JSON.parse(text) as JsonValue);
+  } catch {
+    return previewValue(value);
+  }
+}
+
+/**
+ * Run a flow from named parameters (the CLI's `--param k=v`): the object for a flow with a
+ * `parameters` schema, else positional arguments by parameter name.
+ */
+export function runFlowWithParameters<R>(
+  def: FlowDefinition<never, R>,
+  params: Readonly<Record<string, unknown>>,
+): Promise<State<R>> {
+  if (def.parametersSchema) return runFlowRun(def, [params]);
+  const known = new Set(def.parameterNames);
+  const unknown = Object.keys(params).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    throw new WfError(
+      `flow '${def.name}' has no parameter ${unknown.map((u) => `'${u}'`).join(", ")}; its parameters are: ${def.parameterNames.join(", ") || "(none)"}`,
+      { code: "INVALID_PARAMETERS" },
+    );
+  }
+  const args = def.parameterNames.map((n) => params[n]);
+  while (args.length > 0 && args[args.length - 1] === undefined) args.pop();
+  return runFlowRun(def, args);
+}
+
+export type { Orchestrator };

@@ -1,0 +1,88 @@
+/**
+ * Futures for submitted task runs. A TaskFuture is PromiseLike (so `await future` gives the value
+ * or throws), and its underlying promise never rejects: an unawaited failure is no unhandled
+ * rejection, it is a Failed state waiting to be looked at.
+ */
+import type { State } from "./states.js";
+
+const FUTURE = Symbol.for("wf.future");
+
+export class TaskFuture<T> implements PromiseLike<T> {
+  readonly taskRunId: string;
+  readonly #state: Promise<State<T>>;
+  declare readonly [FUTURE]: true;
+
+  constructor(taskRunId: string, state: Promise<State<T>>) {
+    this.taskRunId = taskRunId;
+    this.#state = state;
+    Object.defineProperty(this, FUTURE, { value: true });
+  }
+
+  /** The final state of the task run (never rejects). */
+  state(): Promise<State<T>> {
+    return this.#state;
+  }
+
+  /** Wait until the task run is finished, whatever its outcome. */
+  async wait(): Promise<void> {
+    await this.#state;
+  }
+
+  /** The task run's value; rejects with its error if it did not complete. */
+  async result(): Promise<T> {
+    return (await this.#state).result();
+  }
+
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.result().then(onfulfilled, onrejected);
+  }
+}
+
+export function isTaskFuture(value: unknown): value is TaskFuture<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[FUTURE] === true
+  );
+}
+
+/** The futures of a `map()`: an array with `result()` and `wait()` over all of them. */
+export class TaskFutureList<T> extends Array<TaskFuture<T>> {
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+
+  /** All values, in order; rejects with the first failure. */
+  result(): Promise<T[]> {
+    return Promise.all(this.map((f) => f.result()));
+  }
+
+  /** Wait for every task run to finish. */
+  async wait(): Promise<void> {
+    await Promise.all(this.map((f) => f.wait()));
+  }
+
+  /** Every final state, in order. */
+  states(): Promise<State<T>[]> {
+    return Promise.all(this.map((f) => f.state()));
+  }
+}
+
+const UNMAPPED = Symbol.for("wf.unmapped");
+
+export interface Unmapped<T> {
+  readonly [UNMAPPED]: true;
+  readonly value: T;
+}
+
+/** Pass the same value to every run of a `map()` instead of mapping over it. */
+export function unmapped<T>(value: T): Unmapped<T> {
+  return { [UNMAPPED]: true, value };
+}
+
+export function isUnmapped(value: unknown): value is Unmapped<unknown> {
+  return typeof value === "object" && value !== null && UNMAPPED in value;
+}

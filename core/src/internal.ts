@@ -1,0 +1,13 @@
+// For wf's own packages (store, cli, server): engine internals with no stability promise.
+export * from "./index.js";
+export * from "./settings.js";
+export * from "./ids.js";
+export { runFlowRun, runFlowWithParameters, lastFlowRunId } from "./engine/flow-run-engine.js";
+export { runTaskRun } from "./engine/task-run-engine.js";
+export { applyState } from "./engine/transitions.js";
+export { clearMemoryCache } from "./engine/results.js";
+export { installCrashHandlers } from "./engine/crash-handlers.js";
+export { peekOrchestrator } from "./orchestrator-registry.js";
+export { resetLoggingCache, loggingThreshold, parseLogLevel, LEVEL_NAMES, formatClock } from "./logging.js";
+export { hashValue } from "./hashing.js";
+export { callerModuleUrl, parameterNames } from "./source-location.js";

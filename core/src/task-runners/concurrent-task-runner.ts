@@ -1,0 +1,75 @@
+/** The default runner: task runs proceed concurrently in this process, at most `limit` at once. */
+import { getNumberSetting } from "../settings.js";
+import type { TaskCall, TaskRunner } from "./task-runner.js";
+
+export const DEFAULT_TASK_CONCURRENCY = 256;
+
+export interface ConcurrentTaskRunnerOptions {
+  /** How many submitted task runs may be in flight at once (default: WF_TASK_RUNNER_CONCURRENCY). */
+  readonly limit?: number;
+}
+
+export class ConcurrentTaskRunner implements TaskRunner {
+  readonly name = "concurrent";
+  readonly limit: number;
+  #active = 0;
+  // A plain array with a moving head: shift() on 100,000 queued runs would be quadratic.
+  #queue: (() => void)[] = [];
+  #head = 0;
+  #closed = false;
+
+  constructor(options: ConcurrentTaskRunnerOptions = {}) {
+    const limit = options.limit ?? readDefaultLimit();
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new RangeError(`ConcurrentTaskRunner limit must be a positive integer, got ${limit}`);
+    }
+    this.limit = limit;
+  }
+
+  submit<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error("the task runner is closed"));
+    if (this.#active < this.limit) return this.#run(work);
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push(() => {
+        this.#run(work).then(resolve, reject);
+      });
+    });
+  }
+
+  async #run<T>(work: () => Promise<T>): Promise<T> {
+    this.#active++;
+    try {
+      return await work();
+    } finally {
+      this.#active--;
+      this.#next();
+    }
+  }
+
+  #next(): void {
+    if (this.#head >= this.#queue.length) return;
+    const start = this.#queue[this.#head];
+    this.#queue[this.#head++] = undefined as never;
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    start?.();
+  }
+
+  execute(call: TaskCall): Promise<unknown> {
+    return Promise.resolve(call.fn(...call.args));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+}
+
+function readDefaultLimit(): number {
+  try {
+    return getNumberSetting("WF_TASK_RUNNER_CONCURRENCY");
+  } catch {
+    return DEFAULT_TASK_CONCURRENCY;
+  }
+}

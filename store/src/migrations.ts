@@ -1,0 +1,213 @@
+/**
+ * One migration set for SQLite and Postgres. Migrations are code (not files on disk) so the
+ * package works from `src/` and from `dist/` alike. Append new migrations; never edit a shipped one.
+ */
+import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import type { StoreDialect } from "./schema.js";
+
+// Migrations receive an untyped Kysely: the schema they build is the one `schema.ts` describes.
+type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function initial(dialect: StoreDialect): Migration {
+  // Epoch-millisecond timestamps need 64 bits; SQLite's INTEGER already is.
+  const ms = "bigint" as const;
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("flows")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull().unique())
+        .addColumn("created", ms, (c) => c.notNull())
+        .execute();
+
+      const runColumns = <T extends Parameters<AnyDb["schema"]["createTable"]>[0]>(name: T) =>
+        db.schema
+          .createTable(name)
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("tags", "text", (c) => c.notNull())
+          .addColumn("state_type", "text", (c) => c.notNull())
+          .addColumn("state_name", "text", (c) => c.notNull())
+          .addColumn("state_message", "text")
+          .addColumn("state_timestamp", ms, (c) => c.notNull())
+          .addColumn("state_details", "text")
+          .addColumn("created", ms, (c) => c.notNull())
+          .addColumn("start_time", ms)
+          .addColumn("end_time", ms)
+          .addColumn("run_count", "integer", (c) => c.notNull())
+          .addColumn("result", "text")
+          .addColumn("pid", "integer", (c) => c.notNull())
+          .addColumn("hostname", "text", (c) => c.notNull());
+
+      await runColumns("flow_runs")
+        .addColumn("flow_id", "text", (c) => c.notNull())
+        .addColumn("flow_name", "text", (c) => c.notNull())
+        .addColumn("flow_version", "text")
+        .addColumn("parameters", "text", (c) => c.notNull())
+        .addColumn("parent_flow_run_id", "text")
+        .addColumn("parent_task_run_id", "text")
+        .execute();
+      await db.schema.createIndex("flow_runs_created").on("flow_runs").columns(["created"]).execute();
+      await db.schema
+        .createIndex("flow_runs_flow_created")
+        .on("flow_runs")
+        .columns(["flow_name", "created"])
+        .execute();
+      await db.schema
+        .createIndex("flow_runs_state_created")
+        .on("flow_runs")
+        .columns(["state_type", "created"])
+        .execute();
+      await db.schema.createIndex("flow_runs_name").on("flow_runs").columns(["name"]).execute();
+      await db.schema
+        .createIndex("flow_runs_parent")
+        .on("flow_runs")
+        .columns(["parent_flow_run_id"])
+        .where(sql.ref("parent_flow_run_id"), "is not", null)
+        .execute();
+
+      await runColumns("task_runs")
+        .addColumn("flow_run_id", "text")
+        .addColumn("task_key", "text", (c) => c.notNull())
+        .addColumn("cache_key", "text")
+        .addColumn("upstream", "text", (c) => c.notNull())
+        .execute();
+      // Task runs are the hot table: one index beside the key, nothing else.
+      await db.schema
+        .createIndex("task_runs_flow_run")
+        .on("task_runs")
+        .columns(["flow_run_id", "created"])
+        .execute();
+
+      await db.schema
+        .createTable("run_states")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("run_id", "text", (c) => c.notNull())
+        .addColumn("run_kind", "text", (c) => c.notNull())
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("message", "text")
+        .addColumn("timestamp", ms, (c) => c.notNull())
+        .addColumn("details", "text")
+        .execute();
+      await db.schema
+        .createIndex("run_states_run")
+        .on("run_states")
+        .columns(["run_id", "timestamp"])
+        .execute();
+
+      await db.schema
+        .createTable("logs")
+        .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) => c.primaryKey())
+        .addColumn("flow_run_id", "text")
+        .addColumn("task_run_id", "text")
+        .addColumn("level", "integer", (c) => c.notNull())
+        .addColumn("logger", "text", (c) => c.notNull())
+        .addColumn("message", "text", (c) => c.notNull())
+        .addColumn("timestamp", ms, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex("logs_flow_run")
+        .on("logs")
+        .columns(["flow_run_id", "timestamp"])
+        .execute();
+      await db.schema
+        .createIndex("logs_task_run")
+        .on("logs")
+        .columns(["task_run_id", "timestamp"])
+        .where(sql.ref("task_run_id"), "is not", null)
+        .execute();
+
+      await db.schema
+        .createTable("events")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("event", "text", (c) => c.notNull())
+        .addColumn("occurred", ms, (c) => c.notNull())
+        .addColumn("resource_id", "text", (c) => c.notNull())
+        .addColumn("resource", "text", (c) => c.notNull())
+        .addColumn("related", "text", (c) => c.notNull())
+        .addColumn("payload", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("events_occurred").on("events").columns(["occurred"]).execute();
+      await db.schema
+        .createIndex("events_resource")
+        .on("events")
+        .columns(["resource_id", "occurred"])
+        .execute();
+
+      await db.schema
+        .createTable("cache_records")
+        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("result", "text", (c) => c.notNull())
+        .addColumn("expires_at", ms)
+        .addColumn("created", ms, (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable("concurrency_limits")
+        .addColumn("tag", "text", (c) => c.primaryKey())
+        .addColumn("limit", "integer", (c) => c.notNull())
+        .addColumn("created", ms, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("concurrency_slots")
+        .addColumn("tag", "text", (c) => c.notNull())
+        .addColumn("holder_id", "text", (c) => c.notNull())
+        .addColumn("pid", "integer", (c) => c.notNull())
+        .addColumn("hostname", "text", (c) => c.notNull())
+        .addColumn("acquired_at", ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint("concurrency_slots_pk", ["tag", "holder_id"])
+        .execute();
+      await db.schema
+        .createIndex("concurrency_slots_holder")
+        .on("concurrency_slots")
+        .columns(["holder_id"])
+        .execute();
+
+      await db.schema
+        .createTable("run_commands")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("flow_run_id", "text", (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("payload", "text")
+        .addColumn("created", ms, (c) => c.notNull())
+        .addColumn("consumed_at", ms)
+        .execute();
+      await db.schema
+        .createIndex("run_commands_pending")
+        .on("run_commands")
+        .columns(["flow_run_id", "consumed_at"])
+        .execute();
+    },
+
+    async down(db: AnyDb) {
+      for (const table of [
+        "run_commands",
+        "concurrency_slots",
+        "concurrency_limits",
+        "cache_records",
+        "events",
+        "logs",
+        "run_states",
+        "task_runs",
+        "flow_runs",
+        "flows",
+      ]) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+    },
+  };
+}
+
+/** The migrations, in order; names sort lexically. */
+export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
+  return { "0001_initial": initial(dialect) };
+}
+
+export function migrationProvider(dialect: StoreDialect): MigrationProvider {
+  return { getMigrations: () => Promise.resolve(storeMigrations(dialect)) };
+}
+
+/** Table names kysely's Migrator keeps its bookkeeping in. */
+export const MIGRATION_TABLE = "wf_migrations";
+export const MIGRATION_LOCK_TABLE = "wf_migrations_lock";
