@@ -263,7 +263,7 @@ async function orchestrate<R>(
         )) as R;
       } catch (error) {
         link?.dispose();
-        const failure = await handleFailure(def, record, attemptScope, orchestrator, error);
+        const failure = await handleFailure(def, record, attemptScope, orchestrator, error, scope.signal);
         if (failure) return failure;
         continue;
       }
@@ -332,10 +332,12 @@ async function handleFailure<R>(
   scope: TaskRunScope,
   orchestrator: Orchestrator,
   thrown: unknown,
+  parentSignal: AbortSignal,
 ): Promise<State<R> | undefined> {
   const opts = def.options;
   const logger = scope.logger;
-  if (WfError.is(thrown, "CANCELLED") || (scope.signal.aborted && !(thrown instanceof TimeoutError))) {
+  // The enclosing run was cancelled or timed out: this run is cancelled, not failed.
+  if (parentSignal.aborted || WfError.is(thrown, "CANCELLED")) {
     return finishAborted(def, record, scope, orchestrator, thrown);
   }
   const error = toError(thrown);
