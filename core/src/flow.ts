@@ -68,23 +68,20 @@ export interface Flow<Args extends readonly unknown[] = unknown[], R = unknown> 
   readonly [FLOW]: FlowDefinition<Args, R>;
 }
 
+type AnyFn = (...args: never[]) => unknown;
+
 /** Turn a function into a flow; the name defaults to the function's own name. */
-export function flow<Args extends unknown[], R>(
-  fn: (...args: Args) => R | Promise<R>,
-): Flow<Args, Awaited<R>>;
-export function flow<Args extends unknown[], R>(
-  options: FlowOptions<Awaited<R>>,
-  fn: (...args: Args) => R | Promise<R>,
-): Flow<Args, Awaited<R>>;
-export function flow<Args extends unknown[], R>(
-  a: FlowOptions<Awaited<R>> | ((...args: Args) => R | Promise<R>),
-  b?: (...args: Args) => R | Promise<R>,
-): Flow<Args, Awaited<R>> {
+export function flow<F extends AnyFn>(fn: F): Flow<Parameters<F>, Awaited<ReturnType<F>>>;
+export function flow<F extends AnyFn>(
+  options: FlowOptions<Awaited<ReturnType<F>>>,
+  fn: F,
+): Flow<Parameters<F>, Awaited<ReturnType<F>>>;
+export function flow(a: FlowOptions | AnyFn, b?: AnyFn): Flow<unknown[], unknown> {
   const [options, fn] = typeof a === "function" ? [{}, a] : [a, b];
   if (typeof fn !== "function") {
     throw new ConfigurationError("flow(): pass the function to wrap, e.g. flow(async function etl() { ... })");
   }
-  return buildFlow(options, fn as (...args: Args) => Promise<Awaited<R>>, callerModuleUrl());
+  return buildFlow(options, fn as (...args: unknown[]) => unknown, callerModuleUrl());
 }
 
 function buildFlow<Args extends unknown[], R>(

@@ -92,23 +92,20 @@ export interface Task<Args extends readonly unknown[] = unknown[], R = unknown> 
   readonly [TASK]: TaskDefinition<Args, R>;
 }
 
+type AnyFn = (...args: never[]) => unknown;
+
 /** Turn a function into a task; the name defaults to the function's own name. */
-export function task<Args extends unknown[], R>(
-  fn: (...args: Args) => R | Promise<R>,
-): Task<Args, Awaited<R>>;
-export function task<Args extends unknown[], R>(
-  options: TaskOptions<Awaited<R>>,
-  fn: (...args: Args) => R | Promise<R>,
-): Task<Args, Awaited<R>>;
-export function task<Args extends unknown[], R>(
-  a: TaskOptions<Awaited<R>> | ((...args: Args) => R | Promise<R>),
-  b?: (...args: Args) => R | Promise<R>,
-): Task<Args, Awaited<R>> {
+export function task<F extends AnyFn>(fn: F): Task<Parameters<F>, Awaited<ReturnType<F>>>;
+export function task<F extends AnyFn>(
+  options: TaskOptions<Awaited<ReturnType<F>>>,
+  fn: F,
+): Task<Parameters<F>, Awaited<ReturnType<F>>>;
+export function task(a: TaskOptions | AnyFn, b?: AnyFn): Task<unknown[], unknown> {
   const [options, fn] = typeof a === "function" ? [{}, a] : [a, b];
   if (typeof fn !== "function") {
     throw new ConfigurationError("task(): pass the function to wrap, e.g. task(async function add(a, b) { ... })");
   }
-  return buildTask(options, fn as (...args: Args) => Promise<Awaited<R>>, callerModuleUrl());
+  return buildTask(options, fn as (...args: unknown[]) => unknown, callerModuleUrl());
 }
 
 function buildTask<Args extends unknown[], R>(

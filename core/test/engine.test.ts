@@ -225,7 +225,7 @@ describe("futures, map and dependencies", () => {
   it("honours the concurrent runner's limit", async () => {
     let running = 0;
     let peak = 0;
-    const t = task(async function limited() {
+    const t = task(async function limited(_i: number) {
       running++;
       peak = Math.max(peak, running);
       await new Promise((r) => setTimeout(r, 5));
@@ -473,7 +473,7 @@ describe("concurrency limits", () => {
     o.setLimit("db", 2);
     let running = 0;
     let peak = 0;
-    const query = task({ name: "query", tags: ["db"] }, async () => {
+    const query = task({ name: "query", tags: ["db"] }, async (_i: number) => {
       running++;
       peak = Math.max(peak, running);
       await new Promise((r) => setTimeout(r, 10));

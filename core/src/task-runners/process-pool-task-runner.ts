@@ -8,7 +8,12 @@ import {
   type PoolWorkerEvents,
 } from "./pool/pool-task-runner.js";
 import type { FromWorker } from "./pool/protocol.js";
-import { WORKER_ARGV, WORKER_ENTRY_URL, childEnv, workerExecArgv } from "./pool/worker-launch.js";
+import {
+  WORKER_ARGV,
+  WORKER_ENTRY_URL,
+  childEnv,
+  workerExecArgv,
+} from "./pool/worker-launch.js";
 
 /** How long a child that was asked to stop may take before it is killed. */
 const STOP_GRACE_MS = 5_000;
@@ -44,7 +49,11 @@ export class ProcessPoolTaskRunner extends PoolTaskRunner {
       stdio: ["inherit", "inherit", "inherit", "ipc"],
     });
     let exited = false;
-    const exit = (code: number | null, signal: string | null, error?: Error): void => {
+    const exit = (
+      code: number | null,
+      signal: string | null,
+      error?: Error,
+    ): void => {
       if (exited) return;
       exited = true;
       events.exit({ code, signal, ...(error ? { error } : {}) });
@@ -75,8 +84,16 @@ export class ProcessPoolTaskRunner extends PoolTaskRunner {
   }
 }
 
-function stopChild(child: ChildProcess, how: "SIGKILL" | "disconnect", graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+function stopChild(
+  child: ChildProcess,
+  how: "SIGKILL" | "disconnect",
+  graceMs: number,
+): Promise<void> {
+  if (
+    child.exitCode !== null ||
+    child.signalCode !== null ||
+    child.pid === undefined
+  ) {
     return Promise.resolve();
   }
   return new Promise((resolve) => {

@@ -7,7 +7,11 @@ import {
   type PoolWorkerEvents,
 } from "./pool/pool-task-runner.js";
 import type { FromWorker } from "./pool/protocol.js";
-import { WORKER_ARGV, WORKER_ENTRY_URL, workerExecArgv } from "./pool/worker-launch.js";
+import {
+  WORKER_ARGV,
+  WORKER_ENTRY_URL,
+  workerExecArgv,
+} from "./pool/worker-launch.js";
 
 export interface ThreadPoolTaskRunnerOptions extends PoolTaskRunnerOptions {
   /** Heap limits of each worker thread; a worker over its limit fails its call and is replaced. */
@@ -32,14 +36,18 @@ export class ThreadPoolTaskRunner extends PoolTaskRunner {
     const worker = new Worker(WORKER_ENTRY_URL, {
       argv: [...WORKER_ARGV],
       execArgv: workerExecArgv(),
-      ...(this.#resourceLimits === undefined ? {} : { resourceLimits: this.#resourceLimits }),
+      ...(this.#resourceLimits === undefined
+        ? {}
+        : { resourceLimits: this.#resourceLimits }),
     });
     let error: Error | undefined;
     worker.on("message", (message: FromWorker) => events.message(message));
     worker.on("error", (cause: Error) => {
       error = cause;
     });
-    worker.on("exit", (code) => events.exit({ code, signal: null, ...(error ? { error } : {}) }));
+    worker.on("exit", (code) =>
+      events.exit({ code, signal: null, ...(error ? { error } : {}) }),
+    );
     const stop = async (): Promise<void> => {
       worker.ref(); // close() awaits this; keep the loop alive until the thread is gone
       await worker.terminate();

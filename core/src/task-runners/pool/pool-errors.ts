@@ -19,7 +19,11 @@ export class WorkerCrashedError extends WfError {
   }
 }
 
-export function taskNotExportedError(taskName: string, runner: string, detail: string): WfError {
+export function taskNotExportedError(
+  taskName: string,
+  runner: string,
+  detail: string,
+): WfError {
   return new WfError(
     `task '${taskName}' cannot run on the ${runner} task runner: ${detail}. A task must be defined at module ` +
       `top level and exported (\`export const ${taskName} = task(...)\`) to run on a thread or process pool`,
@@ -34,7 +38,8 @@ export function notCloneableError(
   cause: unknown,
 ): WfError {
   const detail = cause instanceof Error ? cause.message : String(cause);
-  const verb = what === "arguments" ? "the arguments of" : "the value returned by";
+  const verb =
+    what === "arguments" ? "the arguments of" : "the value returned by";
   return new WfError(
     `cannot send ${verb} task '${taskName}' ${what === "arguments" ? "to" : "from"} a ${where}: ` +
       `${detail} Values crossing to a pool worker must be structured-cloneable: plain objects, ` +
@@ -44,7 +49,9 @@ export function notCloneableError(
   );
 }
 
-const BUILTIN_ERRORS: Readonly<Record<string, new (message?: string) => Error>> = {
+const BUILTIN_ERRORS: Readonly<
+  Record<string, new (message?: string) => Error>
+> = {
   Error,
   TypeError,
   RangeError,
@@ -65,14 +72,25 @@ export function reviveThrown(failure: SerializedFailure): unknown {
     case "error": {
       const error: Error =
         failure.errors !== undefined
-          ? new AggregateError(failure.errors.map(reviveThrown), failure.message)
+          ? new AggregateError(
+              failure.errors.map(reviveThrown),
+              failure.message,
+            )
           : new (BUILTIN_ERRORS[failure.name] ?? Error)(failure.message);
       Object.assign(error, failure.props);
       if (error.name !== failure.name) {
-        Object.defineProperty(error, "name", { value: failure.name, writable: true, configurable: true });
+        Object.defineProperty(error, "name", {
+          value: failure.name,
+          writable: true,
+          configurable: true,
+        });
       }
       if (failure.stack !== undefined) {
-        Object.defineProperty(error, "stack", { value: failure.stack, writable: true, configurable: true });
+        Object.defineProperty(error, "stack", {
+          value: failure.stack,
+          writable: true,
+          configurable: true,
+        });
       }
       if (failure.cause !== undefined) {
         Object.defineProperty(error, "cause", {

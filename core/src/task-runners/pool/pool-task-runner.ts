@@ -91,7 +91,10 @@ export abstract class PoolTaskRunner implements TaskRunner {
   #onDrained: (() => void) | undefined;
 
   constructor(options: PoolTaskRunnerOptions = {}) {
-    this.maxWorkers = positiveInteger("maxWorkers", options.maxWorkers ?? availableParallelism());
+    this.maxWorkers = positiveInteger(
+      "maxWorkers",
+      options.maxWorkers ?? availableParallelism(),
+    );
     this.limit = positiveInteger("limit", options.limit ?? this.maxWorkers);
     this.maxCallsPerWorker = positiveInteger(
       "maxCallsPerWorker",
@@ -119,10 +122,15 @@ export abstract class PoolTaskRunner implements TaskRunner {
 
   execute(call: TaskCall): Promise<unknown> {
     // While closing, runs already submitted may still execute (and retry).
-    if (this.#closed && this.#submitted === 0) return Promise.reject(this.#closedError());
+    if (this.#closed && this.#submitted === 0)
+      return Promise.reject(this.#closedError());
     if (call.moduleUrl === undefined) {
       return Promise.reject(
-        taskNotExportedError(call.taskName, this.name, "the module that defines it is unknown"),
+        taskNotExportedError(
+          call.taskName,
+          this.name,
+          "the module that defines it is unknown",
+        ),
       );
     }
     if (call.signal.aborted) return Promise.reject(call.signal.reason);
@@ -155,18 +163,28 @@ export abstract class PoolTaskRunner implements TaskRunner {
     });
     const slots = this.#slots.splice(0);
     for (const slot of slots) slot.gone = true;
-    await Promise.all([...slots.map((slot) => slot.worker.stop()), ...this.#dying]);
+    await Promise.all([
+      ...slots.map((slot) => slot.worker.stop()),
+      ...this.#dying,
+    ]);
   }
 
   #checkDrained(): void {
-    if (this.#onDrained === undefined || this.#submitted > 0 || this.#pending.size > 0) return;
+    if (
+      this.#onDrained === undefined ||
+      this.#submitted > 0 ||
+      this.#pending.size > 0
+    )
+      return;
     const resolve = this.#onDrained;
     this.#onDrained = undefined;
     resolve();
   }
 
   #closedError(): WfError {
-    return new WfError(`the ${this.name} task runner is closed`, { code: "RUNNER_CLOSED" });
+    return new WfError(`the ${this.name} task runner is closed`, {
+      code: "RUNNER_CLOSED",
+    });
   }
 
   /** An idle worker, else a new one, else the least busy one with room, else none. */
@@ -175,7 +193,10 @@ export abstract class PoolTaskRunner implements TaskRunner {
     for (const slot of this.#slots) {
       const busy = slot.calls.length;
       if (busy === 0) return slot;
-      if (busy < this.maxCallsPerWorker && (best === undefined || busy < best.calls.length)) {
+      if (
+        busy < this.maxCallsPerWorker &&
+        (best === undefined || busy < best.calls.length)
+      ) {
         best = slot;
       }
     }
@@ -211,7 +232,11 @@ export abstract class PoolTaskRunner implements TaskRunner {
         args: call.args,
       });
     } catch (error) {
-      this.#settle(pending, false, notCloneableError(call.taskName, "arguments", this.workerKind, error));
+      this.#settle(
+        pending,
+        false,
+        notCloneableError(call.taskName, "arguments", this.workerKind, error),
+      );
       return;
     }
     pending.slot = slot;
@@ -228,7 +253,8 @@ export abstract class PoolTaskRunner implements TaskRunner {
     // Unknown id: the call was aborted before it started but the worker ran it anyway.
     if (pending === undefined) return;
     if (message.t === "ok") this.#settle(pending, true, message.value);
-    else this.#settle(pending, false, this.#failure(pending.call, message.error));
+    else
+      this.#settle(pending, false, this.#failure(pending.call, message.error));
     if (slot.calls.length === 0 && !slot.gone) slot.worker.unref();
     this.#pump();
   }
@@ -238,7 +264,12 @@ export abstract class PoolTaskRunner implements TaskRunner {
       case "not-exported":
         return taskNotExportedError(call.taskName, this.name, failure.message);
       case "result-not-cloneable":
-        return notCloneableError(call.taskName, "result", this.workerKind, failure.message);
+        return notCloneableError(
+          call.taskName,
+          "result",
+          this.workerKind,
+          failure.message,
+        );
       default:
         return reviveThrown(failure);
     }
@@ -253,7 +284,9 @@ export abstract class PoolTaskRunner implements TaskRunner {
     if (running !== undefined) {
       running.slot = undefined;
       const how =
-        exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+        exit.signal !== null
+          ? `was killed by ${exit.signal}`
+          : `exited with code ${exit.code}`;
       const why = exit.error === undefined ? "" : ` (${exit.error.message})`;
       this.#settle(
         running,

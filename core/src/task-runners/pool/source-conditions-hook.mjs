@@ -5,5 +5,8 @@ const CONDITION = "wf-source";
 export async function resolve(specifier, context, nextResolve) {
   const conditions = context.conditions ?? [];
   if (conditions.includes(CONDITION)) return nextResolve(specifier, context);
-  return nextResolve(specifier, { ...context, conditions: [...conditions, CONDITION] });
+  return nextResolve(specifier, {
+    ...context,
+    conditions: [...conditions, CONDITION],
+  });
 }

@@ -10,7 +10,9 @@ const TASK = Symbol.for("wf.task");
 const WF_ERROR = Symbol.for("wf.error");
 const INFO = 20;
 
-const send = parentPort ? (message) => parentPort.postMessage(message) : (message) => process.send(message);
+const send = parentPort
+  ? (message) => parentPort.postMessage(message)
+  : (message) => process.send(message);
 
 // User task modules are usually TypeScript. tsx is an optional peer dependency: without it only
 // JavaScript task modules can run in a pool.
@@ -28,7 +30,13 @@ if (process.argv.includes("--wf-source-conditions")) {
 // ---- console lines of a running call go to that task run's log ----
 
 let currentId; // calls run one at a time, so the running call owns console output
-for (const [method, level] of [["log", INFO], ["info", INFO], ["debug", 10], ["warn", 30], ["error", 40]]) {
+for (const [method, level] of [
+  ["log", INFO],
+  ["info", INFO],
+  ["debug", 10],
+  ["warn", 30],
+  ["error", 40],
+]) {
   const original = console[method].bind(console);
   console[method] = (...args) => {
     if (currentId === undefined) original(...args);
@@ -52,7 +60,11 @@ async function findTask(url, name) {
   }
   const namespace = await loading;
   for (const value of Object.values(namespace)) {
-    const definition = (typeof value === "function" || (typeof value === "object" && value !== null)) ? value[TASK] : undefined;
+    const definition =
+      typeof value === "function" ||
+      (typeof value === "object" && value !== null)
+        ? value[TASK]
+        : undefined;
     if (definition?.name === name && typeof definition.fn === "function") {
       functions.set(key, definition.fn);
       return definition.fn;
@@ -72,14 +84,28 @@ async function run(message) {
   try {
     const fn = await findTask(url, name);
     if (fn === undefined) {
-      send({ t: "err", id, error: { kind: "not-exported", message: `${url} has no exported task named '${name}'` } });
+      send({
+        t: "err",
+        id,
+        error: {
+          kind: "not-exported",
+          message: `${url} has no exported task named '${name}'`,
+        },
+      });
       return;
     }
     const value = await fn(...args);
     try {
       send({ t: "ok", id, value });
     } catch (error) {
-      send({ t: "err", id, error: { kind: "result-not-cloneable", message: String(error?.message ?? error) } });
+      send({
+        t: "err",
+        id,
+        error: {
+          kind: "result-not-cloneable",
+          message: String(error?.message ?? error),
+        },
+      });
     }
   } catch (error) {
     send({ t: "err", id, error: serializeThrown(error) });
@@ -123,17 +149,34 @@ function cloneable(value) {
 
 function serializeThrown(thrown, depth = 0) {
   if (!(thrown instanceof Error)) {
-    return cloneable(thrown) ? { kind: "value", value: thrown } : { kind: "value", value: String(thrown) };
+    return cloneable(thrown)
+      ? { kind: "value", value: thrown }
+      : { kind: "value", value: String(thrown) };
   }
   const props = {};
   for (const key of Object.keys(thrown)) {
-    if (key === "name" || key === "message" || key === "stack" || key === "cause") continue;
+    if (
+      key === "name" ||
+      key === "message" ||
+      key === "stack" ||
+      key === "cause"
+    )
+      continue;
     const value = thrown[key];
     props[key] = cloneable(value) ? value : String(value);
   }
-  const serialized = { kind: "error", name: thrown.name, message: thrown.message, stack: thrown.stack, props, wf: thrown[WF_ERROR] === true };
-  if (depth < 8 && "cause" in thrown) serialized.cause = serializeThrown(thrown.cause, depth + 1);
-  if (depth < 8 && Array.isArray(thrown.errors)) serialized.errors = thrown.errors.map((e) => serializeThrown(e, depth + 1));
+  const serialized = {
+    kind: "error",
+    name: thrown.name,
+    message: thrown.message,
+    stack: thrown.stack,
+    props,
+    wf: thrown[WF_ERROR] === true,
+  };
+  if (depth < 8 && "cause" in thrown)
+    serialized.cause = serializeThrown(thrown.cause, depth + 1);
+  if (depth < 8 && Array.isArray(thrown.errors))
+    serialized.errors = thrown.errors.map((e) => serializeThrown(e, depth + 1));
   return serialized;
 }
 

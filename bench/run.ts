@@ -1,0 +1,113 @@
+/**
+ * `npm run bench`: each workload in a fresh process with a fresh WF_HOME, then one table.
+ * Targets come from issue #2; the floor row is plain async calls plus batched SQLite inserts of
+ * the same rows, measured in the same run, so the ratio to the machine's limit shows.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir, cpus } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const nodeArgs = ["--conditions=wf-source", "--import", "tsx"];
+const childEnv = { ...process.env };
+delete childEnv.NODE_EXTRA_CA_CERTS; // adds ~70 ms to every Node start on this box
+
+interface Result {
+  name: string;
+  ms: number;
+  runs: number;
+  peakRssMb?: number;
+}
+
+function runWorkload(name: string): Result {
+  const home = mkdtempSync(join(tmpdir(), `wf-bench-${name}-`));
+  try {
+    process.stderr.write(`  running ${name}...\n`);
+    const out = execFileSync(process.execPath, [...nodeArgs, join(root, "bench/workloads.ts"), name], {
+      env: { ...childEnv, WF_HOME: home },
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: 1 << 20,
+    });
+    return JSON.parse(out.toString().trim().split("\n").pop() ?? "{}") as Result;
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+function coldStart(repeats: number): number[] {
+  const home = mkdtempSync(join(tmpdir(), "wf-bench-cold-"));
+  const times: number[] = [];
+  const wf = join(root, "cli/bin/wf.js");
+  // One untimed run creates the database, as a user's second `wf run` would find it.
+  spawnSync(process.execPath, [wf, "run", join(root, "bench/fixtures/one-task.ts:one")], {
+    env: { ...childEnv, WF_HOME: home },
+    stdio: "ignore",
+  });
+  for (let i = 0; i < repeats; i++) {
+    const started = performance.now();
+    const r = spawnSync(process.execPath, [wf, "run", join(root, "bench/fixtures/one-task.ts:one")], {
+      env: { ...childEnv, WF_HOME: home },
+      stdio: "ignore",
+    });
+    if (r.status !== 0) throw new Error(`wf run failed with exit code ${r.status}`);
+    times.push(performance.now() - started);
+  }
+  rmSync(home, { recursive: true, force: true });
+  return times.sort((a, b) => a - b);
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const perSecond = (r: Result) => (r.runs / r.ms) * 1000;
+
+process.stderr.write(`wf benchmark on ${cpus().length} cores, Node ${process.version}, SQLite WAL synchronous=NORMAL\n`);
+const floor = runWorkload("floor");
+const sequential = runWorkload("sequential");
+const submitted = runWorkload("submitted");
+const map100k = runWorkload("map100k");
+const flows = runWorkload("flows1000");
+const cached = runWorkload("cached");
+const cold = coldStart(7);
+const coldMedian = cold[Math.floor(cold.length / 2)] ?? 0;
+
+const rows: [string, string, string, string][] = [
+  ["floor: 10,000 async calls + batched inserts of their rows", `${fmt(perSecond(floor))} /s`, "(limit)", "1.00× floor"],
+  [
+    "10,000 sequential no-op tasks, states persisted",
+    `${fmt(perSecond(sequential))} task runs/s (${fmt(sequential.ms)} ms)`,
+    "≥ 20,000/s",
+    `${fmt(perSecond(sequential) / perSecond(floor), 2)}× floor · ${perSecond(sequential) >= 20_000 ? "met" : "MISSED"}`,
+  ],
+  [
+    "10,000 submitted no-op tasks",
+    `${fmt(perSecond(submitted))} task runs/s (${fmt(submitted.ms)} ms)`,
+    "≥ 20,000/s",
+    `${fmt(perSecond(submitted) / perSecond(floor), 2)}× floor · ${perSecond(submitted) >= 20_000 ? "met" : "MISSED"}`,
+  ],
+  [
+    "map over 100,000 items",
+    `${fmt(map100k.ms / 1000, 2)} s, peak RSS ${fmt(map100k.peakRssMb ?? 0)} MB`,
+    "≤ 5 s, ≤ 300 MB",
+    map100k.ms <= 5000 && (map100k.peakRssMb ?? 0) <= 300 ? "met" : "MISSED",
+  ],
+  ["1,000 flows × 10 tasks", `${fmt(flows.ms / 1000, 2)} s`, "≤ 1.5 s", flows.ms <= 1500 ? "met" : "MISSED"],
+  [
+    "10,000 calls of a cached task",
+    `${fmt(perSecond(cached))} /s (${fmt(cached.ms)} ms)`,
+    "≥ 20,000/s",
+    perSecond(cached) >= 20_000 ? "met" : "MISSED",
+  ],
+  [
+    "cold start of `wf run`, one-task flow (median of 7)",
+    `${fmt(coldMedian)} ms (min ${fmt(cold[0] ?? 0)}, max ${fmt(cold[cold.length - 1] ?? 0)})`,
+    "≤ 400 ms",
+    coldMedian <= 400 ? "met" : "MISSED",
+  ],
+];
+
+const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ["workload", "result", "target", "verdict"][i]!.length));
+const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+console.log(line(["workload", "result", "target", "verdict"]));
+console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+for (const row of rows) console.log(line(row));

@@ -1,0 +1,115 @@
+/**
+ * One benchmark workload per process (so peak RSS and start-up are its own). Prints one JSON line.
+ * Usage: node --conditions=wf-source --import tsx bench/workloads.ts <name>
+ * WF_HOME must point at a fresh directory.
+ */
+import Database from "better-sqlite3";
+import { join } from "node:path";
+import { flow, getOrchestrator, task, taskInputHash } from "@wf/core";
+
+const noop = task(async function noop(i: number) {
+  return i;
+});
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+}
+
+const workloads: Record<string, () => Promise<Record<string, number>>> = {
+  async sequential() {
+    const f = flow(async function sequential_10k() {
+      for (let i = 0; i < 10_000; i++) await noop(i);
+    });
+    await f(); // warm-up: opens the store, JIT
+    const ms = await timed(() => f());
+    return { ms, runs: 10_000 };
+  },
+
+  async submitted() {
+    const f = flow(async function submitted_10k() {
+      const futures = [];
+      for (let i = 0; i < 10_000; i++) futures.push(noop.submit(i));
+      for (const future of futures) await future;
+    });
+    await f();
+    const ms = await timed(() => f());
+    return { ms, runs: 10_000 };
+  },
+
+  async map100k() {
+    await getOrchestrator();
+    const f = flow(async function map_100k() {
+      const items = Array.from({ length: 100_000 }, (_, i) => i);
+      const values = await noop.map(items).result();
+      return values.length;
+    });
+    const ms = await timed(() => f());
+    return { ms, runs: 100_000, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  },
+
+  async flows1000() {
+    const small = flow(async function ten_tasks() {
+      for (let i = 0; i < 10; i++) await noop(i);
+    });
+    await small();
+    const ms = await timed(async () => {
+      for (let i = 0; i < 1000; i++) await small();
+    });
+    return { ms, runs: 1000 };
+  },
+
+  async cached() {
+    const cachedTask = task({ name: "cached", cacheKeyFn: taskInputHash }, async (n: number) => n * 2);
+    const f = flow(async function cached_10k() {
+      for (let i = 0; i < 10_000; i++) await cachedTask(7);
+    });
+    await f(); // first call computes and persists; the measured run is all hits
+    const ms = await timed(() => f());
+    return { ms, runs: 10_000 };
+  },
+
+  /** The floor: the same 10,000 plain async calls plus batched inserts of the rows wf writes. */
+  async floor() {
+    const db = new Database(join(process.env.WF_HOME ?? ".", "floor.db"));
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.exec(`create table runs (id text primary key, name text, state text, ts integer);
+             create table states (id text primary key, run_id text, type text, ts integer);
+             create table events (id text primary key, event text, resource text, ts integer)`);
+    const { v7 } = await import("uuid");
+    const insRun = db.prepare("insert into runs values (?, ?, ?, ?)");
+    const insState = db.prepare("insert into states values (?, ?, ?, ?)");
+    const insEvent = db.prepare("insert into events values (?, ?, ?, ?)");
+    const plain = async (i: number) => i;
+    const rows: [string, number][] = [];
+    const ms = await timed(async () => {
+      for (let i = 0; i < 10_000; i++) {
+        await plain(i);
+        rows.push([v7(), Date.now()]);
+      }
+      const write = db.transaction(() => {
+        for (const [id, ts] of rows) {
+          insRun.run(id, "noop-abc", "COMPLETED", ts);
+          for (const type of ["PENDING", "RUNNING", "COMPLETED"]) {
+            insState.run(v7(), id, type, ts);
+            insEvent.run(v7(), `wf.task-run.${type}`, `{"wf.resource.id":"wf.task-run.${id}"}`, ts);
+          }
+        }
+      });
+      write();
+    });
+    db.close();
+    return { ms, runs: 10_000 };
+  },
+};
+
+const name = process.argv[2] ?? "";
+const workload = workloads[name];
+if (!workload) {
+  console.error(`unknown workload '${name}'; one of: ${Object.keys(workloads).join(", ")}`);
+  process.exit(2);
+}
+const result = await workload();
+process.stdout.write(`${JSON.stringify({ name, ...result })}\n`);
