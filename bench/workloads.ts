@@ -78,7 +78,7 @@ const workloads: Record<string, () => Promise<Record<string, number>>> = {
     db.exec(`create table runs (id text primary key, name text, state text, ts integer);
              create table states (id text primary key, run_id text, type text, ts integer);
              create table events (id text primary key, event text, resource text, ts integer)`);
-    const { v7 } = await import("uuid");
+    const { newId: v7 } = await import("@wf/core/internal");
     const insRun = db.prepare("insert into runs values (?, ?, ?, ?)");
     const insState = db.prepare("insert into states values (?, ?, ?, ?)");
     const insEvent = db.prepare("insert into events values (?, ?, ?, ?)");

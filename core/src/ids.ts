@@ -1,10 +1,48 @@
 /** Identifiers: time-ordered UUIDv7 keys (cheap to index) and the names people read. */
 import { randomBytes } from "node:crypto";
-import { v7 } from "uuid";
 
-/** A time-ordered UUID (v7), monotonic within the process. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+let lastMs = -1;
+let msPrefix = "";
+let counter = 0;
+
+/**
+ * A time-ordered UUID (RFC 9562 version 7), monotonic within the process: 48 bits of
+ * milliseconds, a 12-bit counter in rand_a that orders ids made in the same millisecond, and
+ * 62 random bits. Hand-rolled because it sits on the hot path (several ids per task run) and the
+ * generic generator costs ~1 µs per id.
+ */
 export function newId(): string {
-  return v7();
+  const now = Date.now();
+  if (now > lastMs) {
+    lastMs = now;
+    counter = randomByte() & 0x3f; // start low so a burst in one millisecond has room
+    const hex = now.toString(16).padStart(12, "0");
+    msPrefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7`;
+  } else if (++counter > 0xfff) {
+    // 4,096 ids in one millisecond: borrow the next millisecond to stay ordered.
+    lastMs++;
+    counter = 0;
+    const hex = lastMs.toString(16).padStart(12, "0");
+    msPrefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7`;
+  }
+  const c = counter;
+  return (
+    msPrefix +
+    HEX_BYTE[(c >> 8) & 0x0f]!.slice(1) +
+    HEX_BYTE[c & 0xff] +
+    "-" +
+    HEX_BYTE[0x80 | (randomByte() & 0x3f)] +
+    HEX_BYTE[randomByte()] +
+    "-" +
+    HEX_BYTE[randomByte()] +
+    HEX_BYTE[randomByte()] +
+    HEX_BYTE[randomByte()] +
+    HEX_BYTE[randomByte()] +
+    HEX_BYTE[randomByte()] +
+    HEX_BYTE[randomByte()]
+  );
 }
 
 const ADJECTIVES = [

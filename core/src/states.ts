@@ -145,8 +145,9 @@ export class State<T = unknown> {
   /** Milliseconds since the epoch. */
   readonly timestamp: number;
   readonly details: StateDetails;
-  readonly #value: T | undefined;
-  readonly #error: Error | undefined;
+  // Plain (not #private) fields: a State is made several times per task run.
+  private readonly value: T | undefined;
+  private readonly failure: Error | undefined;
 
   constructor(init: StateInit<T>) {
     this.type = init.type;
@@ -154,8 +155,8 @@ export class State<T = unknown> {
     this.message = init.message;
     this.timestamp = init.timestamp ?? Date.now();
     this.details = init.details ?? EMPTY_DETAILS;
-    this.#value = init.value;
-    this.#error = init.error;
+    this.value = init.value;
+    this.failure = init.error;
   }
 
   isScheduled(): boolean {
@@ -188,13 +189,13 @@ export class State<T = unknown> {
 
   /** The error the run ended with, if any. */
   get error(): Error | undefined {
-    return this.#error;
+    return this.failure;
   }
 
   /** The run's value; throws the run's error when the state is not Completed. */
   result(): T {
-    if (this.type === S.COMPLETED) return this.#value as T;
-    if (this.#error) throw this.#error;
+    if (this.type === S.COMPLETED) return this.value as T;
+    if (this.failure) throw this.failure;
     throw new RunFailedError("the run", this.name, this.message);
   }
 
@@ -211,13 +212,24 @@ export class State<T = unknown> {
 const EMPTY_DETAILS: StateDetails = Object.freeze({});
 
 type Extra<T> = Omit<StateInit<T>, "type">;
-export const Scheduled = <T>(init: Extra<T> = {}) => new State<T>({ ...init, type: S.SCHEDULED });
-export const Pending = <T>(init: Extra<T> = {}) => new State<T>({ ...init, type: S.PENDING });
-export const Running = <T>(init: Extra<T> = {}) => new State<T>({ ...init, type: S.RUNNING });
-export const Completed = <T>(init: Extra<T> = {}) => new State<T>({ ...init, type: S.COMPLETED });
-export const Failed = <T>(init: Extra<T> = {}) => new State<T>({ ...init, type: S.FAILED });
-export const Cancelled = <T>(init: Extra<T> = {}) => new State<T>({ ...init, type: S.CANCELLED });
-export const Cancelling = <T>(init: Extra<T> = {}) =>
-  new State<T>({ ...init, type: S.CANCELLING });
-export const Crashed = <T>(init: Extra<T> = {}) => new State<T>({ ...init, type: S.CRASHED });
-export const Paused = <T>(init: Extra<T> = {}) => new State<T>({ ...init, type: S.PAUSED });
+const make =
+  (type: StateType) =>
+  <T>(init: Extra<T> = {}): State<T> =>
+    new State<T>({
+      type,
+      name: init.name,
+      message: init.message,
+      timestamp: init.timestamp,
+      details: init.details,
+      value: init.value,
+      error: init.error,
+    });
+export const Scheduled = make(S.SCHEDULED);
+export const Pending = make(S.PENDING);
+export const Running = make(S.RUNNING);
+export const Completed = make(S.COMPLETED);
+export const Failed = make(S.FAILED);
+export const Cancelled = make(S.CANCELLED);
+export const Cancelling = make(S.CANCELLING);
+export const Crashed = make(S.CRASHED);
+export const Paused = make(S.PAUSED);
