@@ -58,18 +58,15 @@ async function resolveValue(value: unknown, depth: number, upstream: string[]): 
  * The arguments with every future resolved, and the upstream task run ids per parameter.
  * Returns the same array when there is nothing to await (the common, fast case).
  */
+export function needsResolving(args: readonly unknown[]): boolean {
+  for (const a of args) if (containsAwaitable(a, 0)) return true;
+  return false;
+}
+
 export async function resolveArguments(
   args: readonly unknown[],
   names: readonly string[],
 ): Promise<{ args: unknown[]; upstream: Record<string, string[]> }> {
-  let any = false;
-  for (const a of args) {
-    if (containsAwaitable(a, 0)) {
-      any = true;
-      break;
-    }
-  }
-  if (!any) return { args: args as unknown[], upstream: NO_UPSTREAM };
   const upstream: Record<string, string[]> = {};
   const resolved: unknown[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -79,5 +76,3 @@ export async function resolveArguments(
   }
   return { args: resolved, upstream };
 }
-
-const NO_UPSTREAM: Record<string, string[]> = Object.freeze({}) as Record<string, string[]>;

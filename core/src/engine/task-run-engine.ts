@@ -30,7 +30,7 @@ import { ConcurrentTaskRunner } from "../task-runners/concurrent-task-runner.js"
 import type { TaskRunner } from "../task-runners/task-runner.js";
 import { raceSignal, linkedController, sleep } from "./abort.js";
 import { activeTaskRuns } from "./active-runs.js";
-import { resolveArguments } from "./arguments.js";
+import { needsResolving, resolveArguments } from "./arguments.js";
 import { describeError, runHooks } from "./hooks.js";
 import {
   memoryCacheGet,
@@ -163,12 +163,14 @@ export async function runTaskRun<R>(
   };
 
   // Arguments first: a failed upstream run means this one never starts.
-  let args: unknown[];
+  let args = rawArgs as unknown[];
   try {
     if (options.waitFor) await waitForAll(options.waitFor);
-    const resolved = await resolveArguments(rawArgs, def.parameterNames);
-    args = resolved.args;
-    (record as { upstream: Record<string, readonly string[]> }).upstream = resolved.upstream;
+    if (needsResolving(rawArgs)) {
+      const resolved = await resolveArguments(rawArgs, def.parameterNames);
+      args = resolved.args;
+      (record as { upstream: Record<string, readonly string[]> }).upstream = resolved.upstream;
+    }
   } catch (error) {
     const state = Failed<R>({ message: describeError(error), error: toError(error) });
     applyState(orchestrator, record, state, { initial: true });
@@ -219,7 +221,9 @@ async function orchestrate<R>(
           });
           applyState(orchestrator, record, state);
           logger.info(`Finished in state ${state.toString()}`);
-          await runHooks(opts.onCompletion, [def.task as never, record, state], logger, "onCompletion");
+          if (opts.onCompletion) {
+            await runHooks(opts.onCompletion, [def.task as never, record, state], logger, "onCompletion");
+          }
           return state;
         }
       }
@@ -295,7 +299,9 @@ async function orchestrate<R>(
       const state = Completed<R>({ value, ...(cacheKey ? { details: { cacheKey } } : {}) });
       applyState(orchestrator, record, state);
       logger.info(`Finished in state ${state.toString()}`);
-      await runHooks(opts.onCompletion, [def.task as never, record, state], logger, "onCompletion");
+      if (opts.onCompletion) {
+        await runHooks(opts.onCompletion, [def.task as never, record, state], logger, "onCompletion");
+      }
       return state;
     }
   } finally {

@@ -50,8 +50,38 @@ export function applyState(
   if (flowRun) orchestrator.saveFlowRun(record);
   else orchestrator.saveTaskRun(record);
 
+  const subject = eventSubject(record, flowRun);
+  orchestrator.appendEvent({
+    id: newId(),
+    event: `wf.${kind}-run.${state.name}`,
+    occurred: state.timestamp,
+    resource: subject.resource,
+    related: subject.related,
+    payload: {
+      from: from ?? null,
+      from_name: previousName ?? null,
+      to: state.type,
+      name: state.name,
+      message: state.message ?? null,
+    },
+  });
+}
+
+interface EventSubject {
+  readonly resource: EventResource;
+  readonly related: readonly EventResource[];
+}
+
+// A run's resource and related resources do not change between its state changes: build them
+// once per run and share them among its events (the store can also serialize them once).
+const subjects = new WeakMap<RunRecord, EventSubject>();
+
+function eventSubject(record: RunRecord, flowRun: boolean): EventSubject {
+  let subject = subjects.get(record);
+  if (subject) return subject;
+  const kind = flowRun ? "flow" : "task";
   const related: EventResource[] = [];
-  if (flowRun) {
+  if (isFlowRun(record)) {
     related.push({ "wf.resource.id": `wf.flow.${record.flowName}`, "wf.resource.role": "flow" });
     if (record.parentFlowRunId) {
       related.push({
@@ -59,27 +89,19 @@ export function applyState(
         "wf.resource.role": "parent-flow-run",
       });
     }
-  } else if (record.flowRunId) {
-    related.push({ "wf.resource.id": `wf.flow-run.${record.flowRunId}`, "wf.resource.role": "flow-run" });
+  } else {
+    related.push({ "wf.resource.id": `wf.task.${record.taskKey}`, "wf.resource.role": "task" });
+    if (record.flowRunId) {
+      related.push({ "wf.resource.id": `wf.flow-run.${record.flowRunId}`, "wf.resource.role": "flow-run" });
+    }
   }
   for (const tag of record.tags) {
     related.push({ "wf.resource.id": `wf.tag.${tag}`, "wf.resource.role": "tag" });
   }
-  orchestrator.appendEvent({
-    id: newId(),
-    event: `wf.${kind}-run.${state.name}`,
-    occurred: state.timestamp,
-    resource: {
-      "wf.resource.id": `wf.${kind}-run.${record.id}`,
-      "wf.resource.name": record.name,
-      "wf.state-type": state.type,
-      "wf.state-name": state.name,
-    },
+  subject = {
+    resource: { "wf.resource.id": `wf.${kind}-run.${record.id}`, "wf.resource.name": record.name },
     related,
-    payload: {
-      intended: { from: from ?? null, to: state.type },
-      initial_state: previousName ?? null,
-      validated_state: { type: state.type, name: state.name, message: state.message ?? null },
-    },
-  });
+  };
+  subjects.set(record, subject);
+  return subject;
 }

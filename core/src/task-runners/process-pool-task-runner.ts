@@ -10,7 +10,7 @@ import {
 import type { FromWorker } from "./pool/protocol.js";
 import {
   WORKER_ARGV,
-  WORKER_ENTRY_URL,
+  workerEntryUrl,
   childEnv,
   workerExecArgv,
 } from "./pool/worker-launch.js";
@@ -42,7 +42,7 @@ export class ProcessPoolTaskRunner extends PoolTaskRunner {
   }
 
   protected spawn(events: PoolWorkerEvents): PoolWorker {
-    const child = fork(fileURLToPath(WORKER_ENTRY_URL), [...WORKER_ARGV], {
+    const child = fork(fileURLToPath(workerEntryUrl()), [...WORKER_ARGV], {
       serialization: "advanced",
       env: childEnv(this.#env),
       execArgv: [...(this.#execArgv ?? workerExecArgv())],

@@ -9,7 +9,7 @@ import {
 import type { FromWorker } from "./pool/protocol.js";
 import {
   WORKER_ARGV,
-  WORKER_ENTRY_URL,
+  workerEntryUrl,
   workerExecArgv,
 } from "./pool/worker-launch.js";
 
@@ -33,7 +33,7 @@ export class ThreadPoolTaskRunner extends PoolTaskRunner {
   }
 
   protected spawn(events: PoolWorkerEvents): PoolWorker {
-    const worker = new Worker(WORKER_ENTRY_URL, {
+    const worker = new Worker(workerEntryUrl(), {
       argv: [...WORKER_ARGV],
       execArgv: workerExecArgv(),
       ...(this.#resourceLimits === undefined

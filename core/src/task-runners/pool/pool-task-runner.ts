@@ -82,7 +82,10 @@ export abstract class PoolTaskRunner implements TaskRunner {
   readonly #limiter: ConcurrentTaskRunner;
   #submitted = 0;
   readonly #slots: Slot[] = [];
+  // Calls waiting for a worker: an array with a moving head (shift() is quadratic on long queues);
+  // aborted entries stay until they reach the head and are skipped there.
   #waiting: Pending[] = [];
+  #waitingHead = 0;
   readonly #pending = new Map<number, Pending>();
   readonly #dying = new Set<Promise<void>>();
   #nextId = 1;
@@ -145,6 +148,11 @@ export abstract class PoolTaskRunner implements TaskRunner {
       };
       this.#pending.set(pending.id, pending);
       call.signal.addEventListener("abort", pending.onAbort, { once: true });
+      if (this.#waitingHead < this.#waiting.length) {
+        this.#waiting.push(pending); // behind the calls already waiting
+        this.#pump();
+        return;
+      }
       const slot = this.#pickSlot();
       if (slot === undefined) this.#waiting.push(pending);
       else this.#send(slot, pending);
@@ -308,7 +316,7 @@ export abstract class PoolTaskRunner implements TaskRunner {
     const index = slot === undefined ? -1 : slot.calls.indexOf(pending);
     this.#settle(pending, false, pending.call.signal.reason);
     if (slot === undefined) {
-      this.#waiting = this.#waiting.filter((waiting) => waiting !== pending);
+      return; // still waiting: #pump skips it
     } else if (index === 0) {
       // A running call cannot be interrupted (think of a CPU-bound loop): stop its worker.
       this.#kill(slot);
@@ -334,15 +342,29 @@ export abstract class PoolTaskRunner implements TaskRunner {
   #requeue(calls: Pending[]): void {
     if (calls.length === 0) return;
     for (const pending of calls) pending.slot = undefined;
-    this.#waiting = [...calls, ...this.#waiting];
+    this.#waiting = [...calls, ...this.#waiting.slice(this.#waitingHead)];
+    this.#waitingHead = 0;
   }
 
   #pump(): void {
-    while (this.#waiting.length > 0) {
-      const slot = this.#pickSlot();
-      if (slot === undefined) return;
-      const next = this.#waiting.shift();
-      if (next !== undefined) this.#send(slot, next);
+    while (this.#waitingHead < this.#waiting.length) {
+      const next = this.#waiting[this.#waitingHead];
+      if (next !== undefined && this.#pending.has(next.id)) {
+        const slot = this.#pickSlot();
+        if (slot === undefined) break;
+        this.#send(slot, next);
+      }
+      this.#waiting[this.#waitingHead++] = undefined as never;
+    }
+    if (this.#waitingHead >= this.#waiting.length) {
+      this.#waiting = [];
+      this.#waitingHead = 0;
+    } else if (
+      this.#waitingHead > 1024 &&
+      this.#waitingHead * 2 > this.#waiting.length
+    ) {
+      this.#waiting = this.#waiting.slice(this.#waitingHead);
+      this.#waitingHead = 0;
     }
   }
 

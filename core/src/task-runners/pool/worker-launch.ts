@@ -2,15 +2,24 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const SIBLING_ENTRY = new URL("./worker-entry.mjs", import.meta.url);
+let entryUrl: URL | undefined;
 
 /**
  * The worker entry, `worker-entry.mjs`. Next to this file when running from `src/`; a build
  * (`dist/`) does not copy `.mjs` files, so it falls back to the package's published `src/`.
  */
-export const WORKER_ENTRY_URL: URL = existsSync(fileURLToPath(SIBLING_ENTRY))
-  ? SIBLING_ENTRY
-  : new URL("../../../src/task-runners/pool/worker-entry.mjs", import.meta.url);
+export function workerEntryUrl(): URL {
+  if (entryUrl === undefined) {
+    const sibling = new URL("./worker-entry.mjs", import.meta.url);
+    entryUrl = existsSync(fileURLToPath(sibling))
+      ? sibling
+      : new URL(
+          "../../../src/task-runners/pool/worker-entry.mjs",
+          import.meta.url,
+        );
+  }
+  return entryUrl;
+}
 
 /**
  * Arguments for the entry. When this module itself runs from TypeScript sources, workers resolve
