@@ -82,6 +82,11 @@ export {
   DEFAULT_TASK_CONCURRENCY,
 } from "./task-runners/concurrent-task-runner.js";
 export type { ConcurrentTaskRunnerOptions } from "./task-runners/concurrent-task-runner.js";
+export { ThreadPoolTaskRunner } from "./task-runners/thread-pool-task-runner.js";
+export type { ThreadPoolTaskRunnerOptions } from "./task-runners/thread-pool-task-runner.js";
+export { ProcessPoolTaskRunner } from "./task-runners/process-pool-task-runner.js";
+export type { ProcessPoolTaskRunnerOptions } from "./task-runners/process-pool-task-runner.js";
+export { WorkerCrashedError } from "./task-runners/pool/pool-errors.js";
 export {
   SETTINGS,
   getSetting,

@@ -40,6 +40,7 @@ import { describeError, runHooks } from "./hooks.js";
 import { previewValue, writeResult } from "./results.js";
 import { retryDelayMs } from "./retry.js";
 import { applyState } from "./transitions.js";
+import { poolWorkerMarker } from "../task-runners/pool/worker-marker.js";
 
 const HOSTNAME = hostname();
 
@@ -58,6 +59,21 @@ export async function callFlow<R>(
   return options?.returnState ? state : state.result();
 }
 
+/**
+ * A pool worker imports a task's module to find the task. If that module calls a flow at top
+ * level, every worker would run the flow again (and start pools of its own): refuse, and say how
+ * to guard the call.
+ */
+function refuseInsidePoolImport(flowName: string): void {
+  const marker = poolWorkerMarker();
+  if (marker?.importing === undefined) return;
+  throw new WfError(
+    `flow '${flowName}' was called while a ${marker.kind} pool worker imported ${marker.importing} to find a task; ` +
+      "guard top-level flow calls with `if (import.meta.url === pathToFileURL(process.argv[1] ?? \"\").href)`, move them to another file, or use `wf run`",
+    { code: "FLOW_RUN_ON_IMPORT" },
+  );
+}
+
 /** The id of the flow run most recently started in this process (the CLI prints it). */
 export let lastFlowRunId: string | undefined;
 
@@ -66,6 +82,7 @@ export async function runFlowRun<R>(
   def: FlowDefinition<never, R>,
   args: readonly unknown[],
 ): Promise<State<R>> {
+  refuseInsidePoolImport(def.name);
   const ctx = engineContext.getStore();
   const parentFlow = ctx?.flow;
   const parentTask = ctx?.task;

@@ -21,13 +21,16 @@ export class ConcurrentTaskRunner implements TaskRunner {
   constructor(options: ConcurrentTaskRunnerOptions = {}) {
     const limit = options.limit ?? readDefaultLimit();
     if (!Number.isInteger(limit) || limit < 1) {
-      throw new RangeError(`ConcurrentTaskRunner limit must be a positive integer, got ${limit}`);
+      throw new RangeError(
+        `ConcurrentTaskRunner limit must be a positive integer, got ${limit}`,
+      );
     }
     this.limit = limit;
   }
 
   submit<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(new Error("the task runner is closed"));
+    if (this.#closed)
+      return Promise.reject(new Error("the task runner is closed"));
     if (this.#active < this.limit) return this.#run(work);
     return new Promise<T>((resolve, reject) => {
       this.#queue.push(() => {

@@ -1,5 +1,9 @@
 /** Runs task function bodies in a pool of worker threads (CPU-bound work off the main thread). */
-import { Worker, type ResourceLimits } from "node:worker_threads";
+import {
+  Worker,
+  type ResourceLimits,
+  type WorkerOptions,
+} from "node:worker_threads";
 import {
   PoolTaskRunner,
   type PoolTaskRunnerOptions,
@@ -26,6 +30,7 @@ export class ThreadPoolTaskRunner extends PoolTaskRunner {
   readonly name = "thread-pool";
   protected readonly workerKind = "worker thread";
   readonly #resourceLimits: ResourceLimits | undefined;
+  #inheritExecArgv = false;
 
   constructor(options: ThreadPoolTaskRunnerOptions = {}) {
     super(options);
@@ -33,13 +38,7 @@ export class ThreadPoolTaskRunner extends PoolTaskRunner {
   }
 
   protected spawn(events: PoolWorkerEvents): PoolWorker {
-    const worker = new Worker(workerEntryUrl(), {
-      argv: [...WORKER_ARGV],
-      execArgv: workerExecArgv(),
-      ...(this.#resourceLimits === undefined
-        ? {}
-        : { resourceLimits: this.#resourceLimits }),
-    });
+    const worker = this.#startWorker();
     let error: Error | undefined;
     worker.on("message", (message: FromWorker) => events.message(message));
     worker.on("error", (cause: Error) => {
@@ -60,5 +59,28 @@ export class ThreadPoolTaskRunner extends PoolTaskRunner {
       kill: stop,
       stop,
     };
+  }
+
+  #startWorker(): Worker {
+    const options: WorkerOptions = {
+      argv: [...WORKER_ARGV],
+      ...(this.#resourceLimits === undefined
+        ? {}
+        : { resourceLimits: this.#resourceLimits }),
+    };
+    if (this.#inheritExecArgv) return new Worker(workerEntryUrl(), options);
+    try {
+      return new Worker(workerEntryUrl(), {
+        ...options,
+        execArgv: workerExecArgv(),
+      });
+    } catch (error) {
+      // Options a thread cannot take (--max-old-space-size, --title...) are only refused when
+      // given explicitly; inheriting lets Node drop them (at the cost of a second tsx load).
+      if ((error as { code?: unknown }).code !== "ERR_WORKER_INVALID_EXEC_ARGV")
+        throw error;
+      this.#inheritExecArgv = true;
+      return new Worker(workerEntryUrl(), options);
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { ProcessPoolTaskRunner } from "../../src/task-runners/process-pool-task-runner.js";
+import { WfError } from "../../src/errors.js";
 import { makeCall, poolRunnerSuite } from "./fixtures/pool-suite.js";
 
 describe("ProcessPoolTaskRunner", () => {
@@ -49,4 +50,20 @@ describe("ProcessPoolTaskRunner", () => {
       await runner.close();
     }
   });
+});
+
+test("a child that cannot start is reported as a crash of the call", async () => {
+  const runner = new ProcessPoolTaskRunner({
+    maxWorkers: 1,
+    execArgv: ["--no-such-node-option"],
+  });
+  try {
+    const error = await runner
+      .execute(makeCall("add", [1, 1]))
+      .catch((e: unknown) => e);
+    expect(WfError.is(error, "WORKER_CRASHED")).toBe(true);
+    expect((error as Error).message).toContain("exited with code 9");
+  } finally {
+    await runner.close();
+  }
 });

@@ -37,3 +37,14 @@ describe("ThreadPoolTaskRunner", () => {
     }
   });
 });
+
+test("Node options a thread refuses (--max-old-space-size) do not stop the pool", async () => {
+  process.execArgv.push("--max-old-space-size=2048");
+  const runner = new ThreadPoolTaskRunner({ maxWorkers: 1 });
+  try {
+    expect(await runner.execute(makeCall("add", [40, 2]))).toBe(42);
+  } finally {
+    process.execArgv.pop();
+    await runner.close();
+  }
+});

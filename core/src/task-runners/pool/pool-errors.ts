@@ -49,6 +49,23 @@ export function notCloneableError(
   );
 }
 
+/** A pool was asked to run a task while a pool worker was importing a task module. */
+export function poolInWorkerImportError(
+  taskName: string,
+  runner: string,
+  moduleUrl: string,
+): WfError {
+  const file = moduleUrl.slice(moduleUrl.lastIndexOf("/") + 1);
+  return new WfError(
+    `task '${taskName}' cannot run on the ${runner} task runner while a pool worker imports ` +
+      `${moduleUrl}: that module (or one it imports) runs a flow when imported, so every pool ` +
+      `worker would run it again. Call the flow only in the main module ` +
+      `(\`if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await myFlow()\`), ` +
+      `move the call to another file, or start the flow with \`wf run ${file}:<flow>\``,
+    { code: "FLOW_RUN_ON_IMPORT" },
+  );
+}
+
 const BUILTIN_ERRORS: Readonly<
   Record<string, new (message?: string) => Error>
 > = {

@@ -11,10 +11,12 @@ import type { TaskCall, TaskRunner } from "../task-runner.js";
 import {
   WorkerCrashedError,
   notCloneableError,
+  poolInWorkerImportError,
   reviveThrown,
   taskNotExportedError,
 } from "./pool-errors.js";
 import type { FromWorker, SerializedFailure, ToWorker } from "./protocol.js";
+import { poolWorkerMarker } from "./worker-marker.js";
 
 /** Calls a busy worker may hold queued, so it starts the next one without a round trip. */
 export const DEFAULT_MAX_CALLS_PER_WORKER = 2;
@@ -92,6 +94,8 @@ export abstract class PoolTaskRunner implements TaskRunner {
   #closed = false;
   #closing: Promise<void> | undefined;
   #onDrained: (() => void) | undefined;
+  /** Why the last worker could not start, while no worker runs. */
+  #spawnError: unknown;
 
   constructor(options: PoolTaskRunnerOptions = {}) {
     this.maxWorkers = positiveInteger(
@@ -136,6 +140,12 @@ export abstract class PoolTaskRunner implements TaskRunner {
         ),
       );
     }
+    const importing = poolWorkerMarker()?.importing;
+    if (importing !== undefined) {
+      return Promise.reject(
+        poolInWorkerImportError(call.taskName, this.name, importing),
+      );
+    }
     if (call.signal.aborted) return Promise.reject(call.signal.reason);
     return new Promise<unknown>((resolve, reject) => {
       const pending: Pending = {
@@ -154,8 +164,9 @@ export abstract class PoolTaskRunner implements TaskRunner {
         return;
       }
       const slot = this.#pickSlot();
-      if (slot === undefined) this.#waiting.push(pending);
-      else this.#send(slot, pending);
+      if (slot !== undefined) this.#send(slot, pending);
+      else if (!this.#failIfNoWorkerCanStart(pending))
+        this.#waiting.push(pending);
     });
   }
 
@@ -208,21 +219,28 @@ export abstract class PoolTaskRunner implements TaskRunner {
         best = slot;
       }
     }
-    if (this.#slots.length < this.maxWorkers) return this.#spawnSlot();
+    if (this.#slots.length < this.maxWorkers) return this.#spawnSlot() ?? best;
     return best;
   }
 
-  #spawnSlot(): Slot {
+  #spawnSlot(): Slot | undefined {
     // The events close over `slot`, assigned before the worker can report anything.
     let slot: Slot | undefined;
-    const worker = this.spawn({
-      message: (message) => {
-        if (slot !== undefined) this.#onMessage(slot, message);
-      },
-      exit: (exit) => {
-        if (slot !== undefined) this.#onExit(slot, exit);
-      },
-    });
+    let worker: PoolWorker;
+    try {
+      worker = this.spawn({
+        message: (message) => {
+          if (slot !== undefined) this.#onMessage(slot, message);
+        },
+        exit: (exit) => {
+          if (slot !== undefined) this.#onExit(slot, exit);
+        },
+      });
+    } catch (error) {
+      this.#spawnError = error;
+      return undefined;
+    }
+    this.#spawnError = undefined;
     slot = { worker, calls: [], gone: false };
     worker.unref();
     this.#slots.push(slot);
@@ -351,8 +369,8 @@ export abstract class PoolTaskRunner implements TaskRunner {
       const next = this.#waiting[this.#waitingHead];
       if (next !== undefined && this.#pending.has(next.id)) {
         const slot = this.#pickSlot();
-        if (slot === undefined) break;
-        this.#send(slot, next);
+        if (slot !== undefined) this.#send(slot, next);
+        else if (!this.#failIfNoWorkerCanStart(next)) break;
       }
       this.#waiting[this.#waitingHead++] = undefined as never;
     }
@@ -366,6 +384,23 @@ export abstract class PoolTaskRunner implements TaskRunner {
       this.#waiting = this.#waiting.slice(this.#waitingHead);
       this.#waitingHead = 0;
     }
+  }
+
+  /** With no worker running and none able to start, nothing would ever run the call. */
+  #failIfNoWorkerCanStart(pending: Pending): boolean {
+    if (this.#slots.length > 0 || this.#spawnError === undefined) return false;
+    const cause = this.#spawnError;
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    this.#settle(
+      pending,
+      false,
+      new WfError(
+        `task '${pending.call.taskName}' cannot run: the ${this.name} task runner could not ` +
+          `start a ${this.workerKind}: ${detail}`,
+        { code: "WORKER_START_FAILED", cause },
+      ),
+    );
+    return true;
   }
 
   #removeSlot(slot: Slot): void {

@@ -10,6 +10,14 @@ const TASK = Symbol.for("wf.task");
 const WF_ERROR = Symbol.for("wf.error");
 const INFO = 20;
 
+// Read by pool runners (and flows) through Symbol.for: while a task module is being imported here,
+// starting a pool would re-run that module's top-level flow call in every new worker, forever.
+const marker = {
+  kind: parentPort ? "thread" : "process",
+  importing: undefined,
+};
+globalThis[Symbol.for("wf.pool.worker")] = marker;
+
 const send = parentPort
   ? (message) => parentPort.postMessage(message)
   : (message) => process.send(message);
@@ -55,7 +63,10 @@ async function findTask(url, name) {
   if (cached !== undefined) return cached;
   let loading = modules.get(url);
   if (loading === undefined) {
-    loading = import(url);
+    marker.importing = url;
+    loading = import(url).finally(() => {
+      marker.importing = undefined;
+    });
     modules.set(url, loading);
   }
   const namespace = await loading;
