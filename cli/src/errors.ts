@@ -5,8 +5,11 @@ export class CliError extends Error {
   /** Lines printed under the message, e.g. one per invalid field. */
   readonly details: readonly string[];
 
-  constructor(message: string, options: { exitCode?: number; details?: readonly string[] } = {}) {
-    super(message);
+  constructor(
+    message: string,
+    options: { exitCode?: number; details?: readonly string[]; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "CliError";
     this.exitCode = options.exitCode ?? 1;
     this.details = options.details ?? [];

@@ -7,7 +7,10 @@ import type { ErrorObject } from "ajv";
 /** One `path: message` line per problem; empty when the input is valid. */
 export async function validateInput(schema: unknown, input: unknown): Promise<string[]> {
   const options = { allErrors: true, strict: false, validateFormats: false } as const;
-  const $schema = typeof schema === "object" && schema !== null ? (schema as { $schema?: unknown }).$schema : undefined;
+  const $schema =
+    typeof schema === "object" && schema !== null
+      ? (schema as { $schema?: unknown }).$schema
+      : undefined;
   const draft07 = typeof $schema === "string" && /draft-0[4-7]/.test($schema);
   const ajv = draft07
     ? new (await import("ajv")).Ajv(options)
@@ -29,7 +32,10 @@ function describeError(error: ErrorObject): string {
   if (error.keyword === "required" && typeof params.missingProperty === "string") {
     segments.push(params.missingProperty);
     message = "is required";
-  } else if (error.keyword === "additionalProperties" && typeof params.additionalProperty === "string") {
+  } else if (
+    error.keyword === "additionalProperties" &&
+    typeof params.additionalProperty === "string"
+  ) {
     segments.push(params.additionalProperty);
     message = "is not an expected field";
   } else if (error.keyword === "enum" && Array.isArray(params.allowedValues)) {
@@ -61,7 +67,9 @@ function describeType(prop: object): string {
   if (typeof p.type === "string") return p.type;
   if (Array.isArray(p.type)) return p.type.join(" | ");
   if (Array.isArray(p.anyOf)) {
-    return p.anyOf.map((a) => (typeof a === "object" && a !== null ? describeType(a) : "any")).join(" | ");
+    return p.anyOf
+      .map((a) => (typeof a === "object" && a !== null ? describeType(a) : "any"))
+      .join(" | ");
   }
   return "any";
 }

@@ -54,7 +54,8 @@ export async function main(args: readonly string[]): Promise<number> {
     program.outputHelp();
     return 0;
   }
-  const argv = args.length === 1 && (args[0] === "--version" || args[0] === "-V") ? ["version"] : [...args];
+  const argv =
+    args.length === 1 && (args[0] === "--version" || args[0] === "-V") ? ["version"] : [...args];
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
@@ -63,14 +64,11 @@ export async function main(args: readonly string[]): Promise<number> {
   }
 }
 
-// Commander errors whose exit code is not a usage error.
-const COMMANDER_SUCCESS = new Set(["commander.helpDisplayed", "commander.version"]);
-
 /** Print an error as one red line on stderr (a stack trace only with WF_DEBUG=1). */
 function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
-    // Commander has already printed its message.
-    return COMMANDER_SUCCESS.has(error.code) ? 0 : 2;
+    // Commander has printed its message or the help; `wf help <cmd>` and `--help` are no error.
+    return error.exitCode === 0 ? 0 : 2;
   }
   const debug = process.env.WF_DEBUG === "1" || process.env.WF_DEBUG === "true";
   let exitCode = 1;
@@ -91,7 +89,11 @@ function reportError(error: unknown): number {
   }
   process.stderr.write(`${pc.red(`error: ${message}`)}\n`);
   for (const line of details) process.stderr.write(`  ${line}\n`);
-  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  if (debug) {
+    for (let e: unknown = error; e instanceof Error; e = e.cause) {
+      process.stderr.write(`${e === error ? "" : "caused by: "}${e.stack ?? e.message}\n`);
+    }
+  }
   return exitCode;
 }
 

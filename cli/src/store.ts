@@ -1,13 +1,11 @@
 /** Opening the run store for one command (loaded lazily: commands that do not need it stay fast). */
 import type { RunStore } from "@wf/store";
 import { CliError } from "./errors.js";
+import { loadSettings } from "./settings.js";
 
 /** Open the store of the active profile, hand its RunStore to `fn`, and close it afterwards. */
 export async function withRunStore<T>(fn: (runs: RunStore) => Promise<T>): Promise<T> {
-  const [{ openStore }, { getSetting }] = await Promise.all([
-    import("@wf/store"),
-    import("@wf/core"),
-  ]);
+  const [{ openStore }, { getSetting }] = await Promise.all([import("@wf/store"), loadSettings()]);
   const apiUrl = getSetting("WF_API_URL");
   if (apiUrl) {
     throw new CliError(

@@ -2,7 +2,7 @@
  * `pauseFlowRun()`: suspend the current flow run until someone resumes it (`wf flow-run resume`,
  * later the API or the UI), optionally with input validated by a zod schema (manual approval).
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { engineContext } from "./context.js";
 import { PauseTimeoutError, WfError } from "./errors.js";
 import { Paused, Running, StateName } from "./states.js";
@@ -19,6 +19,12 @@ export interface PauseOptions<S extends z.ZodType | undefined> {
 }
 
 export const DEFAULT_PAUSE_TIMEOUT_SECONDS = 3600;
+
+// zod is loaded only when a run pauses with an input schema: it costs ~100 ms at start-up.
+async function toJsonSchema(schema: z.ZodType): Promise<unknown> {
+  const { z: zod } = await import("zod");
+  return zod.toJSONSchema(schema);
+}
 
 /** Pause the current flow run; resolves with the validated input when it is resumed. */
 export async function pauseFlowRun<S extends z.ZodType | undefined = undefined>(
@@ -43,7 +49,7 @@ export async function pauseFlowRun<S extends z.ZodType | undefined = undefined>(
       message: options.message,
       details: {
         pauseTimeout: Date.now() + timeoutSeconds * 1000,
-        ...(schema ? { pauseInputSchema: z.toJSONSchema(schema) } : {}),
+        ...(schema ? { pauseInputSchema: await toJsonSchema(schema) } : {}),
       },
     }),
   );

@@ -3,21 +3,28 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { CliError, UsageError } from "../errors.js";
 import { printJson, renderTable, writeLine } from "../output.js";
+import { loadSettings, type SettingName, type SettingsApi } from "../settings.js";
 import { examples } from "./common.js";
 
 export function registerConfigCommands(program: Command): void {
   const config = program
     .command("config")
     .description("read and change the WF_* settings of the active profile")
-    .addHelpText("after", examples("wf config set WF_LOGGING_LEVEL=DEBUG", "wf config view --show-sources"));
+    .addHelpText(
+      "after",
+      examples("wf config set WF_LOGGING_LEVEL=DEBUG", "wf config view --show-sources"),
+    );
 
   config
     .command("set")
     .description("set one or more settings in the active profile")
     .argument("<assignments...>", "KEY=VALUE pairs, e.g. WF_LOGGING_LEVEL=DEBUG")
-    .addHelpText("after", examples("wf config set WF_LOGGING_LEVEL=DEBUG WF_TASK_RUNNER_CONCURRENCY=8"))
+    .addHelpText(
+      "after",
+      examples("wf config set WF_LOGGING_LEVEL=DEBUG WF_TASK_RUNNER_CONCURRENCY=8"),
+    )
     .action(async (assignments: string[]) => {
-      const core = await import("@wf/core");
+      const core = await loadSettings();
       const pairs = assignments.map((assignment) => {
         const eq = assignment.indexOf("=");
         if (eq <= 0) throw new UsageError(`expected KEY=VALUE, got '${assignment}'`);
@@ -38,12 +45,14 @@ export function registerConfigCommands(program: Command): void {
     .argument("<names...>", "setting names, e.g. WF_LOGGING_LEVEL")
     .addHelpText("after", examples("wf config unset WF_LOGGING_LEVEL"))
     .action(async (names: string[]) => {
-      const core = await import("@wf/core");
+      const core = await loadSettings();
       const keys = names.map((n) => checkSettingName(core, n));
       const { file, name, profile } = activeProfileForEdit(core);
       const missing = keys.filter((k) => !Object.hasOwn(profile, k));
       if (missing.length > 0) {
-        throw new CliError(`${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not set in profile '${name}'; see \`wf config view\``);
+        throw new CliError(
+          `${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not set in profile '${name}'; see \`wf config view\``,
+        );
       }
       for (const key of keys) delete profile[key];
       core.writeProfiles(file);
@@ -53,11 +62,17 @@ export function registerConfigCommands(program: Command): void {
   config
     .command("view")
     .description("show the settings in effect: those set in the environment or the active profile")
-    .option("--show-sources", "show every setting, defaults included, and where its value comes from")
+    .option(
+      "--show-sources",
+      "show every setting, defaults included, and where its value comes from",
+    )
     .option("--json", "print JSON: every setting with its value and source")
-    .addHelpText("after", examples("wf config view", "wf config view --show-sources", "wf config view --json"))
+    .addHelpText(
+      "after",
+      examples("wf config view", "wf config view --show-sources", "wf config view --json"),
+    )
     .action(async (options: { showSources?: boolean; json?: boolean }) => {
-      const core = await import("@wf/core");
+      const core = await loadSettings();
       const profile = core.activeProfileName();
       const names = Object.keys(core.SETTINGS).filter(core.isSettingName);
       const resolved = names.map((n) => ({ name: n, ...core.resolveSetting(n) }));
@@ -85,13 +100,14 @@ export function registerConfigCommands(program: Command): void {
         writeLine(`${s.name}='${s.value ?? ""}'${s.source === "env" ? pc.dim(" (from env)") : ""}`);
       }
       if (shown.length === 0) {
-        writeLine(pc.dim("(nothing set; defaults apply: `wf config view --show-sources` lists them)"));
+        writeLine(
+          pc.dim("(nothing set; defaults apply: `wf config view --show-sources` lists them)"),
+        );
       }
     });
 }
 
-type Core = typeof import("@wf/core");
-type SettingName = Parameters<Core["resolveSetting"]>[0];
+type Core = SettingsApi;
 
 function checkSettingName(core: Core, name: string): SettingName {
   if (core.isSettingName(name)) return name;

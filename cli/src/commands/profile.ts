@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { CliError, UsageError } from "../errors.js";
 import { printJson, writeLine } from "../output.js";
+import { loadSettings } from "../settings.js";
 import { examples } from "./common.js";
 
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -24,15 +25,22 @@ export function registerProfileCommands(program: Command): void {
     .description("create an empty profile")
     .argument("<name>", "profile name (letters, digits, '.', '_', '-')")
     .option("--from <profile>", "copy the settings of an existing profile")
-    .addHelpText("after", examples("wf profile create staging", "wf profile create ci --from default"))
+    .addHelpText(
+      "after",
+      examples("wf profile create staging", "wf profile create ci --from default"),
+    )
     .action(async (name: string, options: { from?: string }) => {
-      const core = await import("@wf/core");
+      const core = await loadSettings();
       if (!PROFILE_NAME.test(name)) {
-        throw new UsageError(`invalid profile name '${name}'; use letters, digits, '.', '_' or '-'`);
+        throw new UsageError(
+          `invalid profile name '${name}'; use letters, digits, '.', '_' or '-'`,
+        );
       }
       const file = structuredClone(core.readProfiles());
       if (file.profiles[name]) {
-        throw new CliError(`profile '${name}' already exists; switch to it with \`wf profile use ${name}\``);
+        throw new CliError(
+          `profile '${name}' already exists; switch to it with \`wf profile use ${name}\``,
+        );
       }
       let values: Record<string, string> = {};
       if (options.from !== undefined) {
@@ -51,7 +59,7 @@ export function registerProfileCommands(program: Command): void {
     .argument("<name>", "profile name")
     .addHelpText("after", examples("wf profile use staging"))
     .action(async (name: string) => {
-      const core = await import("@wf/core");
+      const core = await loadSettings();
       const file = structuredClone(core.readProfiles());
       if (!file.profiles[name]) throw noProfile(name);
       file.active = name;
@@ -70,14 +78,18 @@ export function registerProfileCommands(program: Command): void {
     .option("--json", "print JSON")
     .addHelpText("after", examples("wf profile ls"))
     .action(async (options: { json?: boolean }) => {
-      const core = await import("@wf/core");
+      const core = await loadSettings();
       const file = core.readProfiles();
       const active = core.activeProfileName();
       const names = Object.keys(file.profiles).sort();
       if (options.json) {
         printJson({
           active,
-          profiles: names.map((n) => ({ name: n, active: n === active, settings: file.profiles[n] ?? {} })),
+          profiles: names.map((n) => ({
+            name: n,
+            active: n === active,
+            settings: file.profiles[n] ?? {},
+          })),
         });
         return;
       }
@@ -90,11 +102,13 @@ export function registerProfileCommands(program: Command): void {
     .argument("<name>", "profile name")
     .addHelpText("after", examples("wf profile delete staging"))
     .action(async (name: string) => {
-      const core = await import("@wf/core");
+      const core = await loadSettings();
       const file = structuredClone(core.readProfiles());
       if (!file.profiles[name]) throw noProfile(name);
       if (name === file.active || name === core.activeProfileName()) {
-        throw new CliError(`profile '${name}' is active; switch to another first with \`wf profile use <name>\``);
+        throw new CliError(
+          `profile '${name}' is active; switch to another first with \`wf profile use <name>\``,
+        );
       }
       if (name === core.DEFAULT_PROFILE) {
         throw new CliError(`profile '${name}' is the default profile and cannot be deleted`);

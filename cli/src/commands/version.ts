@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { loadSettings } from "../settings.js";
 import { examples } from "./common.js";
 import { printJson, renderFields, writeLine } from "../output.js";
 
@@ -24,7 +25,7 @@ export function registerVersionCommand(program: Command): void {
           ["node", info.node],
           ["profile", info.profile],
           ["mode", info.mode === "api" ? "API" : "embedded"],
-          [info.mode === "api" ? "api url" : "database", info.location],
+          info.mode === "api" ? ["api url", info.apiUrl ?? ""] : ["database", info.database ?? ""],
         ]),
       );
     });
@@ -36,8 +37,10 @@ export interface VersionInfo {
   readonly node: string;
   readonly profile: string;
   readonly mode: "embedded" | "api";
-  /** The database path or URL (embedded), or the API URL; passwords masked. */
-  readonly location: string;
+  /** Embedded mode: the database path or URL (password masked); null in API mode. */
+  readonly database: string | null;
+  /** API mode: the server's URL (password masked); null in embedded mode. */
+  readonly apiUrl: string | null;
 }
 
 function packageVersion(path: string): string {
@@ -58,16 +61,17 @@ async function versionInfo(): Promise<VersionInfo> {
   } catch {
     // Reported as not installed.
   }
-  const { activeProfileName, resolveSetting } = await import("@wf/core");
+  const { activeProfileName, resolveSetting } = await loadSettings();
   const apiUrl = resolveSetting("WF_API_URL").value;
-  const location = apiUrl ?? resolveSetting("WF_DATABASE_URL").value ?? "";
+  const database = apiUrl ? undefined : resolveSetting("WF_DATABASE_URL").value;
   return {
     cli,
     core,
     node: process.version,
     profile: activeProfileName(),
     mode: apiUrl ? "api" : "embedded",
-    location: maskPassword(location),
+    database: database === undefined ? null : maskPassword(database),
+    apiUrl: apiUrl ? maskPassword(apiUrl) : null,
   };
 }
 

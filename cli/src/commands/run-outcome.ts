@@ -1,0 +1,58 @@
+/** What `wf run` prints once the flow run has reached its final state. */
+import type { State } from "@wf/core";
+import { colorState, printJson, renderFields, truncate, writeLine } from "../output.js";
+import { withRunStore } from "../store.js";
+
+export async function printRunOutcome(
+  state: State,
+  runId: string | undefined,
+  flowName: string,
+  json: boolean,
+): Promise<void> {
+  // The engine has committed the final state before returning it; read the run back for its name.
+  const run = runId ? await withRunStore((runs) => runs.getFlowRun(runId)) : undefined;
+  const result = state.type === "COMPLETED" ? resultValue(state) : undefined;
+  if (json) {
+    const { flowRunJson } = await import("../json.js");
+    printJson({
+      flowRun: run ? flowRunJson(run) : { id: runId ?? null, flowName },
+      state: {
+        type: state.type,
+        name: state.name,
+        message: state.message ?? null,
+        timestamp: new Date(state.timestamp).toISOString(),
+      },
+      result: result?.json ?? null,
+    });
+    return;
+  }
+  const fields: [string, string][] = [
+    ["flow run", run?.name ?? "-"],
+    ["id", runId ?? "-"],
+    ["flow", flowName],
+    [
+      "state",
+      `${colorState(state.type, state.name)}${state.message ? ` - ${truncate(state.message, 200)}` : ""}`,
+    ],
+  ];
+  if (result?.preview !== undefined) fields.push(["result", result.preview]);
+  writeLine(renderFields(fields));
+}
+
+/** The run's value as JSON (when it is JSON-safe) and a one-line preview. */
+function resultValue(state: State): { json: unknown; preview: string } | undefined {
+  let value: unknown;
+  try {
+    value = state.result();
+  } catch {
+    return undefined;
+  }
+  if (value === undefined) return undefined;
+  try {
+    const text = JSON.stringify(value);
+    if (text === undefined) return undefined;
+    return { json: JSON.parse(text) as unknown, preview: truncate(text, 100) };
+  } catch {
+    return { json: null, preview: truncate(String(value), 100) };
+  }
+}
