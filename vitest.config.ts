@@ -1,12 +1,12 @@
 import { defineConfig } from "vitest/config";
 
 // Workspaces resolve to their TypeScript sources through the "wf-source" export condition,
-// so tests need no build step.
-const conditions = ["wf-source", "node", "import", "module", "default"];
-
+// so tests need no build step. Vitest passes ssr conditions to its workers as `--conditions`
+// flags, so "import" must not be among them: with it, require() inside CommonJS packages (pg)
+// would pick ESM entries.
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: conditions } },
+  resolve: { conditions: ["wf-source", "node", "import", "module", "default"] },
+  ssr: { resolve: { conditions: ["wf-source", "node"], externalConditions: ["wf-source"] } },
   test: {
     include: ["**/test/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/dist/**"],

@@ -4,7 +4,7 @@
  * a full chunk or a power of two, so a handful of shapes serve every batch size (and SQLite keeps
  * each one prepared).
  */
-import { sql, type Kysely, type InsertQueryBuilder } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { COLUMNS, type BatchTable } from "./rows.js";
 import type { StoreDatabase, StoreDialect } from "./schema.js";
 
@@ -16,9 +16,6 @@ const FLOW_COLUMNS = ["id", "name", "created"] as const;
 function columnsOf(table: WriteTable): readonly string[] {
   return table === "flows" ? FLOW_COLUMNS : COLUMNS[table];
 }
-
-// Column values are re-read on conflict for snapshots; history rows are written once.
-const NEVER_UPDATED = new Set(["id", "created"]);
 
 /** Most bound parameters per statement: SQLite's default limit is 32,766, Postgres's 65,535. */
 const MAX_PARAMETERS: Record<StoreDialect, number> = { sqlite: 32_766, postgres: 65_535 };
@@ -47,28 +44,35 @@ export class BatchWriter {
   }
 
   /**
-   * Append the statements that write `rows` rows of `table` whose values are `flat` (row-major,
-   * in the column order of `COLUMNS`).
+   * Append the statements that write `count` items of `table`: `write` pushes one item's column
+   * values (in the order of `COLUMNS`) straight into the parameter array of its statement.
    */
-  statements(table: WriteTable, flat: readonly unknown[], out: BatchStatement[]): void {
+  write<T>(
+    table: WriteTable,
+    items: Iterable<T>,
+    count: number,
+    write: (parameters: unknown[], item: T) => void,
+    out: BatchStatement[],
+  ): void {
     const width = columnsOf(table).length;
-    let remaining = flat.length / width;
-    if (!Number.isInteger(remaining)) {
-      throw new Error(`batch for ${table}: ${flat.length} values is not a multiple of ${width}`);
-    }
     const chunk = this.chunkRows(table);
-    let offset = 0;
-    while (remaining > 0) {
-      let rows = chunk;
-      if (remaining < chunk) rows = 2 ** Math.floor(Math.log2(remaining));
-      const end = offset + rows * width;
-      out.push({
-        sql: this.sqlFor(table, rows),
-        parameters: offset === 0 && end === flat.length ? flat : flat.slice(offset, end),
-      });
-      offset = end;
-      remaining -= rows;
+    const rowsFor = (remaining: number) =>
+      remaining >= chunk ? chunk : 2 ** Math.floor(Math.log2(remaining));
+    let remaining = count;
+    if (remaining <= 0) return;
+    let rows = rowsFor(remaining);
+    let parameters: unknown[] = [];
+    for (const item of items) {
+      write(parameters, item);
+      if (parameters.length === rows * width) {
+        out.push({ sql: this.sqlFor(table, rows), parameters });
+        remaining -= rows;
+        if (remaining === 0) return;
+        rows = rowsFor(remaining);
+        parameters = [];
+      }
     }
+    throw new Error(`batch for ${table}: fewer items than the ${count} announced`);
   }
 
   /** The statement text inserting `rows` rows into `table`. */
@@ -83,10 +87,10 @@ export class BatchWriter {
   }
 
   #compile(table: WriteTable, rows: number): string {
-    // biome-ignore lint: the table is chosen at run time, so the builder is untyped here.
-    const db = this.#db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    // The table is chosen at run time, so the builder is untyped here; the sentinel check below
+    // is what guarantees the statement matches the `write*` functions' column order.
+    const db = this.#db as unknown as Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     const columns = columnsOf(table);
-    // Distinct sentinels let us check that kysely binds parameters in our column order.
     const template: Record<string, unknown> = {};
     for (const column of columns) {
       template[column] =
@@ -94,14 +98,27 @@ export class BatchWriter {
           ? db.selectFrom("flows").select("id").where("name", "=", `$${column}`)
           : `$${column}`;
     }
-    let query: InsertQueryBuilder<never, never, never> = db
-      .insertInto(table)
-      .values(Array.from({ length: rows }, () => template)) as never;
-    query = this.#onConflict(table, columns, query);
+    const insert = db.insertInto(table).values(Array.from({ length: rows }, () => template));
+    const updateFrom = (skip: readonly string[]) =>
+      Object.fromEntries(
+        columns.filter((c) => !skip.includes(c)).map((c) => [c, sql.ref(`excluded.${c}`)]),
+      );
+    const query =
+      table === "flows"
+        ? insert.onConflict((oc) => oc.column("name").doNothing())
+        : table === "flow_runs" || table === "task_runs"
+          ? insert.onConflict((oc) => oc.column("id").doUpdateSet(updateFrom(["id", "created"])))
+          : table === "cache_records"
+            ? // A refreshed entry replaces the old one, including its creation time.
+              insert.onConflict((oc) => oc.column("key").doUpdateSet(updateFrom(["key"])))
+            : table === "logs"
+              ? insert
+              : // History is append-only; a resent row (same id) is a no-op.
+                table === "run_states"
+                ? insert.onConflict((oc) => oc.columns(["run_id", "id"]).doNothing())
+                : insert.onConflict((oc) => oc.column("id").doNothing());
     const compiled = query.compile();
-    const expected = Array.from({ length: rows }, () =>
-      columns.map((c) => (table === "flow_runs" && c === "flow_id" ? "$flow_id" : `$${c}`)),
-    ).flat();
+    const expected = Array.from({ length: rows }, () => columns.map((c) => `$${c}`)).flat();
     if (
       compiled.parameters.length !== expected.length ||
       compiled.parameters.some((p, i) => p !== expected[i])
@@ -109,41 +126,5 @@ export class BatchWriter {
       throw new Error(`batch statement for ${table} binds parameters out of column order`);
     }
     return compiled.sql;
-  }
-
-  #onConflict(
-    table: WriteTable,
-    columns: readonly string[],
-    query: InsertQueryBuilder<never, never, never>,
-  ): InsertQueryBuilder<never, never, never> {
-    const q = query as unknown as InsertQueryBuilder<Record<string, Record<string, unknown>>, string, never>;
-    const updateAll = (keys: readonly string[]) =>
-      Object.fromEntries(
-        columns
-          .filter((c) => !keys.includes(c) && !NEVER_UPDATED.has(c))
-          .map((c) => [c, sql.ref(`excluded.${c}`)]),
-      );
-    switch (table) {
-      case "flows":
-        return q.onConflict((oc) => oc.column("name").doNothing()) as never;
-      case "flow_runs":
-      case "task_runs":
-        return q.onConflict((oc) => oc.column("id").doUpdateSet(updateAll(["id"]))) as never;
-      case "cache_records":
-        // A refreshed entry replaces the old one, including its creation time.
-        return q.onConflict((oc) =>
-          oc.column("key").doUpdateSet({
-            result: sql.ref("excluded.result"),
-            expires_at: sql.ref("excluded.expires_at"),
-            created: sql.ref("excluded.created"),
-          }),
-        ) as never;
-      case "run_states":
-      case "events":
-        // History is append-only; a resent row (same id) is a no-op.
-        return q.onConflict((oc) => oc.column("id").doNothing()) as never;
-      case "logs":
-        return query;
-    }
   }
 }

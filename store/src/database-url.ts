@@ -18,7 +18,7 @@ function expandHome(path: string): string {
 
 function sqlitePath(raw: string): DatabaseTarget {
   const path = raw.split("?")[0] ?? "";
-  if (path === "" ) {
+  if (path === "") {
     throw new ConfigurationError(
       "WF_DATABASE_URL names no SQLite file; use a path such as ~/.wf/wf.db or sqlite:///abs/path.db",
     );
@@ -41,7 +41,8 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
     return sqlitePath(rest);
   }
   if (/^file:/i.test(value)) {
-    if (value.toLowerCase().startsWith("file://")) return sqlitePath(fileURLToPath(value.split("?")[0] ?? value));
+    if (value.toLowerCase().startsWith("file://"))
+      return sqlitePath(fileURLToPath(value.split("?")[0] ?? value));
     return sqlitePath(value.slice("file:".length));
   }
   // A scheme of two letters or more (one letter is a Windows drive) is a database we do not speak.

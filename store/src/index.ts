@@ -1,1 +1,31 @@
-export { newId } from "./wf-core.js";
+/** @wf/store: the run store (SQLite embedded, Postgres at scale) and the embedded orchestrator. */
+export {
+  openStore,
+  createEmbeddedOrchestrator,
+  resolveDatabaseUrl,
+  type OpenStoreOptions,
+  type Store,
+} from "./open-store.js";
+export {
+  EmbeddedOrchestrator,
+  DEFAULT_FLUSH_THRESHOLD,
+  DEFAULT_COMMAND_POLL_INTERVAL_MS,
+  type EmbeddedOrchestratorOptions,
+} from "./embedded-orchestrator.js";
+export {
+  RunStore,
+  flowRunResourceId,
+  type ConcurrencyLimitInfo,
+  type CreateConcurrencyLimitOptions,
+  type ListEventsOptions,
+  type ListFlowRunsOptions,
+  type ListLogsOptions,
+  type ListTaskRunsOptions,
+  type RunStoreOptions,
+  type SetStateInput,
+  type SortOrder,
+} from "./run-store.js";
+export type { StoredLogRecord } from "./rows.js";
+export { parseDatabaseUrl, type DatabaseTarget } from "./database-url.js";
+export { storeMigrations } from "./migrations.js";
+export type { StoreDatabase, StoreDialect } from "./schema.js";

@@ -29,10 +29,10 @@ import type {
 const EMPTY_ARRAY_JSON = "[]";
 const EMPTY_OBJECT_JSON = "{}";
 
-/** JSON text of a value; `undefined` becomes SQL NULL. Empty containers skip the serializer. */
-export function jsonOrNull(value: unknown): string | null {
+/** JSON text of a value; `undefined` becomes SQL NULL. */
+export function jsonOrNull(value: object | undefined): string | null {
   if (value === undefined || value === null) return null;
-  return JSON.stringify(value);
+  return stableJson(value);
 }
 
 export function jsonArray(value: readonly unknown[]): string {
@@ -42,6 +42,30 @@ export function jsonArray(value: readonly unknown[]): string {
 export function jsonObject(value: object): string {
   for (const _ in value) return JSON.stringify(value);
   return EMPTY_OBJECT_JSON;
+}
+
+// Frozen values cannot change, so their JSON can be reused (core's empty state details are one).
+const frozenJson = new WeakMap<object, string>();
+function stableJson(value: object): string {
+  if (!Object.isFrozen(value)) return JSON.stringify(value);
+  let text = frozenJson.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    frozenJson.set(value, text);
+  }
+  return text;
+}
+
+// The engine builds one resource and one related list per run and shares them among the run's
+// events (records are read-only once handed over), so their JSON is made once per run.
+const sharedJsonCache = new WeakMap<object, string>();
+function sharedJson(value: object): string {
+  let text = sharedJsonCache.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    sharedJsonCache.set(value, text);
+  }
+  return text;
 }
 
 function parseOr<T>(text: string | null, fallback: T): T {
@@ -107,10 +131,11 @@ export const COLUMNS = {
 
 export type BatchTable = keyof typeof COLUMNS;
 
-export function writeFlowRun(out: unknown[], r: FlowRunRecord, flowId: string): void {
+/** `flowName` fills the `flow_id` column: the statement looks the flow's id up by name. */
+export function writeFlowRun(out: unknown[], r: FlowRunRecord, flowName: string): void {
   out.push(
     r.id,
-    flowId,
+    flowName,
     r.flowName,
     r.flowVersion ?? null,
     r.name,
@@ -180,8 +205,8 @@ export function writeEvent(out: unknown[], e: EventRecord): void {
     e.event,
     e.occurred,
     e.resource["wf.resource.id"],
-    JSON.stringify(e.resource),
-    jsonArray(e.related),
+    sharedJson(e.resource),
+    e.related.length === 0 ? EMPTY_ARRAY_JSON : sharedJson(e.related),
     jsonObject(e.payload),
   );
 }

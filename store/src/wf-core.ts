@@ -1,7 +1,4 @@
-/**
- * The one place `@wf/store` imports `@wf/core` from, so the import path changes in one line.
- * TEMPORARY: core has no `index.ts` / `internal.ts` yet, so this reaches into its sources.
- */
+/** The one place `@wf/store` imports `@wf/core` from (its internal subpath, for wf's own packages). */
 export type {
   AcquireSlotsOptions,
   CacheRecord,
@@ -14,22 +11,21 @@ export type {
   Orchestrator,
   ResultRecord,
   RunCommand,
+  StateDetails,
   StateRecord,
   TaskRunRecord,
-} from "../../core/src/orchestrator.js";
-export { LogLevel } from "../../core/src/orchestrator.js";
-export type { StateDetails, TransitionOptions } from "../../core/src/states.js";
-export {
-  StateType,
-  canTransition,
-  isTerminal,
-  DEFAULT_STATE_NAMES,
-} from "../../core/src/states.js";
+  TransitionOptions,
+} from "@wf/core/internal";
 export {
   ConfigurationError,
+  DEFAULT_STATE_NAMES,
   InvalidTransitionError,
+  LogLevel,
   NotFoundError,
+  StateType,
   WfError,
-} from "../../core/src/errors.js";
-export { getSetting } from "../../core/src/settings.js";
-export { newId } from "../../core/src/ids.js";
+  canTransition,
+  getSetting,
+  isTerminal,
+  newId,
+} from "@wf/core/internal";

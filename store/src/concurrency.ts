@@ -1,0 +1,122 @@
+/**
+ * Tag concurrency limits shared by every process on one database. A slot is a row
+ * (tag, holder, pid, hostname); taking slots is one transaction that first reclaims slots whose
+ * holder process died on this host, then inserts one slot per limited tag only if all have room.
+ */
+import { hostname as osHostname } from "node:os";
+import type { SqlClient, SqlExecutor } from "./sql-client.js";
+
+/** This machine's name as recorded in slots and runs. */
+export const HOSTNAME = osHostname();
+
+/** Whether process `pid` exists on this machine (`EPERM` means it exists but is not ours). */
+export function isPidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+/** Whether a row owned by (pid, hostname) belongs to a process known to be gone. */
+export function isOwnerDead(pid: number, hostname: string): boolean {
+  return hostname === HOSTNAME && !isPidAlive(pid);
+}
+
+export type AcquireAttempt =
+  | { readonly acquired: true; readonly tags: readonly string[] }
+  | { readonly acquired: false; readonly fullTags: readonly string[] };
+
+/** One attempt to take a slot of every limited tag among `tags`; never waits. */
+export function tryAcquireSlots(
+  client: SqlClient,
+  tags: readonly string[],
+  holderId: string,
+  now = Date.now(),
+): Promise<AcquireAttempt> {
+  const { db } = client;
+  return client.transaction(async (tx): Promise<AcquireAttempt> => {
+    let limitsQuery = db
+      .selectFrom("concurrency_limits")
+      .select(["tag", "limit"])
+      .where("tag", "in", tags)
+      .orderBy("tag");
+    // Postgres: the limit rows are the lock that serialises acquirers of the same tags (ordered,
+    // so two acquirers of overlapping tag sets cannot deadlock). SQLite: BEGIN IMMEDIATE already is.
+    if (client.dialect === "postgres") limitsQuery = limitsQuery.forUpdate();
+    const limits = await tx.all(limitsQuery);
+    if (limits.length === 0) return { acquired: true, tags: [] };
+    const limited = limits.map((l) => l.tag);
+
+    const slots = await tx.all(
+      db
+        .selectFrom("concurrency_slots")
+        .select(["tag", "holder_id", "pid", "hostname"])
+        .where("tag", "in", limited),
+    );
+    const live = await reclaimDeadSlots(tx, client, slots);
+
+    const held = new Map<string, number>();
+    for (const slot of live) {
+      if (slot.holder_id === holderId) continue; // a retry of our own attempt
+      held.set(slot.tag, (held.get(slot.tag) ?? 0) + 1);
+    }
+    const fullTags = limits.filter((l) => (held.get(l.tag) ?? 0) >= l.limit).map((l) => l.tag);
+    if (fullTags.length > 0) return { acquired: false, fullTags };
+
+    await tx.run(
+      db
+        .insertInto("concurrency_slots")
+        .values(
+          limited.map((tag) => ({
+            tag,
+            holder_id: holderId,
+            pid: process.pid,
+            hostname: HOSTNAME,
+            acquired_at: now,
+          })),
+        )
+        .onConflict((oc) => oc.columns(["tag", "holder_id"]).doNothing()),
+    );
+    return { acquired: true, tags: limited };
+  });
+}
+
+interface SlotRow {
+  readonly tag: string;
+  readonly holder_id: string;
+  readonly pid: number;
+  readonly hostname: string;
+}
+
+/** Delete the slots whose holder process is gone; returns the others. */
+export async function reclaimDeadSlots<T extends SlotRow>(
+  tx: SqlExecutor,
+  client: SqlClient,
+  slots: readonly T[],
+): Promise<T[]> {
+  const live: T[] = [];
+  const deadPids = new Set<number>();
+  const verdict = new Map<number, boolean>();
+  for (const slot of slots) {
+    let dead = false;
+    if (slot.hostname === HOSTNAME) {
+      dead = verdict.get(slot.pid) ?? !isPidAlive(slot.pid);
+      verdict.set(slot.pid, dead);
+    }
+    if (dead) deadPids.add(slot.pid);
+    else live.push(slot);
+  }
+  if (deadPids.size > 0) {
+    await tx.run(
+      client.db
+        .deleteFrom("concurrency_slots")
+        .where("hostname", "=", HOSTNAME)
+        .where("pid", "in", [...deadPids]),
+    );
+  }
+  return live;
+}
