@@ -20,12 +20,30 @@ export interface FlowRunScope {
   readonly logPrints: boolean;
   readonly results: ResultSettings;
   readonly logger: RunLogger;
-  /** Futures submitted in this flow run; the run waits for all of them before it finishes. */
-  readonly pending: Set<PromiseLike<unknown>>;
+  /** Task runs submitted in this flow run and not finished; the run waits for them to finish. */
+  readonly inFlight: InFlight;
   /** Set while pauseFlowRun() waits; called with the input of a resume command. */
   resumeWaiter: ((input: unknown) => void) | undefined;
   /** The flow's definition, for hooks. */
   readonly definition: FlowDefinition<never, unknown>;
+}
+
+/** Counts submitted task runs still in flight, and wakes whoever waits for them to drain. */
+export class InFlight {
+  count = 0;
+  #waiters: (() => void)[] = [];
+
+  done(): void {
+    if (--this.count === 0 && this.#waiters.length > 0) {
+      for (const wake of this.#waiters.splice(0)) wake();
+    }
+  }
+
+  /** Resolves once nothing is in flight. */
+  drained(): Promise<void> {
+    if (this.count === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
 }
 
 /** Engine-side state of a task run in progress. */

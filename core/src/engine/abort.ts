@@ -1,6 +1,30 @@
 /** Timeouts and cancellation as aborts: a run ends on time even if its function ignores the signal. */
 import { setTimeout as sleepTimer } from "node:timers/promises";
 
+// One real "abort" listener per signal, fanning out to a Set: hundreds of concurrent task runs
+// share their flow's signal, and EventTarget listener bookkeeping is far slower than a Set.
+const hubs = new WeakMap<AbortSignal, Set<() => void>>();
+
+function onAbort(signal: AbortSignal, callback: () => void): () => void {
+  let hub = hubs.get(signal);
+  if (!hub) {
+    const callbacks = new Set<() => void>();
+    hub = callbacks;
+    hubs.set(signal, callbacks);
+    signal.addEventListener(
+      "abort",
+      () => {
+        for (const cb of callbacks) cb();
+        callbacks.clear();
+      },
+      { once: true },
+    );
+  }
+  hub.add(callback);
+  const callbacks = hub;
+  return () => callbacks.delete(callback);
+}
+
 /** Resolve or reject with `promise`, or reject with the signal's reason as soon as it aborts. */
 export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
@@ -8,15 +32,14 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise
     return Promise.reject(signal.reason);
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
+    const off = onAbort(signal, () => reject(signal.reason));
     promise.then(
       (value) => {
-        signal.removeEventListener("abort", onAbort);
+        off();
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
+        off();
         reject(error);
       },
     );

@@ -4,7 +4,7 @@
  * The final state is committed to the store before the caller's `await` resolves.
  */
 import { hostname } from "node:os";
-import { engineContext, type FlowRunScope } from "../context.js";
+import { engineContext, InFlight, type FlowRunScope } from "../context.js";
 import {
   CancelledError,
   ConfigurationError,
@@ -174,7 +174,7 @@ export async function runFlowRun<R>(
       inherited: parentFlow?.results,
     }),
     logger,
-    pending: new Set(),
+    inFlight: new InFlight(),
     resumeWaiter: undefined,
     definition: def as FlowDefinition<never, unknown>,
   };
@@ -336,7 +336,7 @@ async function finishHooks<R>(
 
 /** Wait for every task run submitted by this flow run (their promises never reject). */
 async function settlePending(scope: FlowRunScope): Promise<void> {
-  while (scope.pending.size > 0) await Promise.all([...scope.pending]);
+  await scope.inFlight.drained();
 }
 
 function resolveTaskRunner(value: TaskRunner | string | undefined): {

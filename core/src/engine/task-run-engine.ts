@@ -75,14 +75,19 @@ export function submitTask<R>(def: TaskDefinition<never, R>, args: readonly unkn
   const options: RunOptions = def.options.waitFor
     ? { id, runner, waitFor: def.options.waitFor }
     : { id, runner };
-  const state = runner
-    .submit(() => runTaskRun(def, args, options))
-    .catch((error: unknown) => Crashed<R>({ message: describeError(error), error: toError(error) }));
+  if (flow) flow.inFlight.count++;
+  // runTaskRun never rejects; a rejection here is the runner's own (closed, crashed).
+  const state = runner.submit(() => runTaskRun(def, args, options)).then(
+    (s) => {
+      flow?.inFlight.done();
+      return s;
+    },
+    (error: unknown) => {
+      flow?.inFlight.done();
+      return Crashed<R>({ message: describeError(error), error: toError(error) });
+    },
+  );
   const future = new TaskFuture<R>(id, state);
-  if (flow) {
-    flow.pending.add(state);
-    void state.then(() => flow.pending.delete(state));
-  }
   return future;
 }
 

@@ -50,7 +50,7 @@ export function applyState(
   if (flowRun) orchestrator.saveFlowRun(record);
   else orchestrator.saveTaskRun(record);
 
-  const subject = eventSubject(record, flowRun);
+  const subject = eventSubject(record, flowRun, isTerminal(state.type));
   orchestrator.appendEvent({
     id: newId(),
     event: `wf.${kind}-run.${state.name}`,
@@ -73,12 +73,16 @@ interface EventSubject {
 }
 
 // A run's resource and related resources do not change between its state changes: build them
-// once per run and share them among its events (the store can also serialize them once).
-const subjects = new WeakMap<RunRecord, EventSubject>();
+// once per run and share them among its events (the store also serializes them once). Keyed by
+// run id and dropped at the terminal state (a Map is much cheaper than a WeakMap here).
+const subjects = new Map<string, EventSubject>();
 
-function eventSubject(record: RunRecord, flowRun: boolean): EventSubject {
-  let subject = subjects.get(record);
-  if (subject) return subject;
+function eventSubject(record: RunRecord, flowRun: boolean, terminal: boolean): EventSubject {
+  let subject = subjects.get(record.id);
+  if (subject) {
+    if (terminal) subjects.delete(record.id);
+    return subject;
+  }
   const kind = flowRun ? "flow" : "task";
   const related: EventResource[] = [];
   if (isFlowRun(record)) {
@@ -102,6 +106,6 @@ function eventSubject(record: RunRecord, flowRun: boolean): EventSubject {
     resource: { "wf.resource.id": `wf.${kind}-run.${record.id}`, "wf.resource.name": record.name },
     related,
   };
-  subjects.set(record, subject);
+  if (!terminal) subjects.set(record.id, subject);
   return subject;
 }

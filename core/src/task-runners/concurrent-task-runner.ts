@@ -14,7 +14,7 @@ export class ConcurrentTaskRunner implements TaskRunner {
   readonly limit: number;
   #active = 0;
   // A plain array with a moving head: shift() on 100,000 queued runs would be quadratic.
-  #queue: (() => void)[] = [];
+  #queue: (() => unknown)[] = [];
   #head = 0;
   #closed = false;
 
@@ -29,25 +29,31 @@ export class ConcurrentTaskRunner implements TaskRunner {
   }
 
   submit<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#closed)
-      return Promise.reject(new Error("the task runner is closed"));
-    if (this.#active < this.limit) return this.#run(work);
+    if (this.#closed) return Promise.reject(new Error("the task runner is closed"));
+    if (this.#active < this.limit) return this.#start(work);
+    // Saturated: park the work with its settle functions; one promise per queued run.
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push(() => {
-        this.#run(work).then(resolve, reject);
-      });
+      this.#queue.push(() => this.#start(work).then(resolve, reject));
     });
   }
 
-  async #run<T>(work: () => Promise<T>): Promise<T> {
+  #start<T>(work: () => Promise<T>): Promise<T> {
     this.#active++;
+    let promise: Promise<T>;
     try {
-      return await work();
-    } finally {
-      this.#active--;
-      this.#next();
+      promise = work();
+    } catch (error) {
+      this.#release();
+      return Promise.reject(error);
     }
+    promise.then(this.#release, this.#release);
+    return promise;
   }
+
+  readonly #release = (): void => {
+    this.#active--;
+    this.#next();
+  };
 
   #next(): void {
     if (this.#head >= this.#queue.length) return;
