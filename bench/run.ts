@@ -25,11 +25,15 @@ function runWorkload(name: string): Result {
   const home = mkdtempSync(join(tmpdir(), `wf-bench-${name}-`));
   try {
     process.stderr.write(`  running ${name}...\n`);
-    const out = execFileSync(process.execPath, [...nodeArgs, join(root, "bench/workloads.ts"), name], {
-      env: { ...childEnv, WF_HOME: home },
-      stdio: ["ignore", "pipe", "ignore"],
-      maxBuffer: 1 << 20,
-    });
+    const out = execFileSync(
+      process.execPath,
+      [...nodeArgs, join(root, "bench/workloads.ts"), name],
+      {
+        env: { ...childEnv, WF_HOME: home },
+        stdio: ["ignore", "pipe", "ignore"],
+        maxBuffer: 1 << 20,
+      },
+    );
     return JSON.parse(out.toString().trim().split("\n").pop() ?? "{}") as Result;
   } finally {
     rmSync(home, { recursive: true, force: true });
@@ -47,10 +51,14 @@ function coldStart(repeats: number): number[] {
   });
   for (let i = 0; i < repeats; i++) {
     const started = performance.now();
-    const r = spawnSync(process.execPath, [wf, "run", join(root, "bench/fixtures/one-task.ts:one")], {
-      env: { ...childEnv, WF_HOME: home },
-      stdio: "ignore",
-    });
+    const r = spawnSync(
+      process.execPath,
+      [wf, "run", join(root, "bench/fixtures/one-task.ts:one")],
+      {
+        env: { ...childEnv, WF_HOME: home },
+        stdio: "ignore",
+      },
+    );
     if (r.status !== 0) throw new Error(`wf run failed with exit code ${r.status}`);
     times.push(performance.now() - started);
   }
@@ -58,10 +66,13 @@ function coldStart(repeats: number): number[] {
   return times.sort((a, b) => a - b);
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const perSecond = (r: Result) => (r.runs / r.ms) * 1000;
 
-process.stderr.write(`wf benchmark on ${cpus().length} cores, Node ${process.version}, SQLite WAL synchronous=NORMAL\n`);
+process.stderr.write(
+  `wf benchmark on ${cpus().length} cores, Node ${process.version}, SQLite WAL synchronous=NORMAL\n`,
+);
 const floor = runWorkload("floor");
 const sequential = runWorkload("sequential");
 const submitted = runWorkload("submitted");
@@ -72,7 +83,12 @@ const cold = coldStart(7);
 const coldMedian = cold[Math.floor(cold.length / 2)] ?? 0;
 
 const rows: [string, string, string, string][] = [
-  ["floor: 10,000 async calls + batched inserts of their rows", `${fmt(perSecond(floor))} /s`, "(limit)", "1.00× floor"],
+  [
+    "floor: 10,000 async calls + batched inserts of their rows",
+    `${fmt(perSecond(floor))} /s`,
+    "(limit)",
+    "1.00× floor",
+  ],
   [
     "10,000 sequential no-op tasks, states persisted",
     `${fmt(perSecond(sequential))} task runs/s (${fmt(sequential.ms)} ms)`,
@@ -91,7 +107,12 @@ const rows: [string, string, string, string][] = [
     "≤ 5 s, ≤ 300 MB",
     map100k.ms <= 5000 && (map100k.peakRssMb ?? 0) <= 300 ? "met" : "MISSED",
   ],
-  ["1,000 flows × 10 tasks", `${fmt(flows.ms / 1000, 2)} s`, "≤ 1.5 s", flows.ms <= 1500 ? "met" : "MISSED"],
+  [
+    "1,000 flows × 10 tasks",
+    `${fmt(flows.ms / 1000, 2)} s`,
+    "≤ 1.5 s",
+    flows.ms <= 1500 ? "met" : "MISSED",
+  ],
   [
     "10,000 calls of a cached task",
     `${fmt(perSecond(cached))} /s (${fmt(cached.ms)} ms)`,
@@ -106,8 +127,14 @@ const rows: [string, string, string, string][] = [
   ],
 ];
 
-const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ["workload", "result", "target", "verdict"][i]!.length));
-const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+const widths = [0, 1, 2, 3].map((i) =>
+  Math.max(
+    ...rows.map((r) => r[i]!.length),
+    ["workload", "result", "target", "verdict"][i]!.length,
+  ),
+);
+const line = (cells: readonly string[]) =>
+  `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
 console.log(line(["workload", "result", "target", "verdict"]));
 console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
 for (const row of rows) console.log(line(row));

@@ -61,7 +61,10 @@ const workloads: Record<string, () => Promise<Record<string, number>>> = {
   },
 
   async cached() {
-    const cachedTask = task({ name: "cached", cacheKeyFn: taskInputHash }, async (n: number) => n * 2);
+    const cachedTask = task(
+      { name: "cached", cacheKeyFn: taskInputHash },
+      async (n: number) => n * 2,
+    );
     const f = flow(async function cached_10k() {
       for (let i = 0; i < 10_000; i++) await cachedTask(7);
     });

@@ -56,11 +56,14 @@ export const dataPipeline = flow({ name: "data_pipeline_events", logPrints: true
 });
 
 /** Emit a basic event with a dynamically populated name. */
-export const emitNameEvent = flow({ name: "emit_name_event", logPrints: true }, async (name = "kiki") => {
-  console.log(`Hi ${name}!`);
-  return emitEvent({
-    event: `${name}.sent.event!`,
-    resource: { "wf.resource.id": `developer.${name}` },
-    payload: { name },
-  }).id;
-});
+export const emitNameEvent = flow(
+  { name: "emit_name_event", logPrints: true },
+  async (name = "kiki") => {
+    console.log(`Hi ${name}!`);
+    return emitEvent({
+      event: `${name}.sent.event!`,
+      resource: { "wf.resource.id": `developer.${name}` },
+      payload: { name },
+    }).id;
+  },
+);

@@ -5,10 +5,13 @@ import { flow, task } from "@wf/core";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Return a random number n, with min <= n < max. */
-export const getNumber = task({ name: "get_number" }, async (min = 1, max = 100): Promise<number> => {
-  await sleep(100); // simulate longer processing
-  return min + Math.floor(Math.random() * (max - min));
-});
+export const getNumber = task(
+  { name: "get_number" },
+  async (min = 1, max = 100): Promise<number> => {
+    await sleep(100); // simulate longer processing
+    return min + Math.floor(Math.random() * (max - min));
+  },
+);
 
 export const add = task(async function add(n1: number, n2: number) {
   await sleep(150);

@@ -3,8 +3,14 @@
 // Run it: npx wf run examples/subflows.ts:animalFacts
 import { flow } from "@wf/core";
 
-const CAT_FACTS = ["Cats sleep for around 13 to 16 hours a day.", "A group of cats is called a clowder."];
-const DOG_FACTS = ["Dogs have about 1,700 taste buds.", "A dog's nose print is unique, like a fingerprint."];
+const CAT_FACTS = [
+  "Cats sleep for around 13 to 16 hours a day.",
+  "A group of cats is called a clowder.",
+];
+const DOG_FACTS = [
+  "Dogs have about 1,700 taste buds.",
+  "A dog's nose print is unique, like a fingerprint.",
+];
 const pick = (facts: readonly string[]) => facts[Math.floor(Math.random() * facts.length)] ?? "";
 
 export const fetchCatFact = flow(async function fetch_cat_fact() {

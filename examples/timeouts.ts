@@ -9,10 +9,13 @@ export const extractData = task({ name: "extract_data", timeoutSeconds: 5 }, asy
   return [1, 2, 3, 4, 5];
 });
 
-export const transformData = task({ name: "transform_data", timeoutSeconds: 10 }, async (data: number[]) => {
-  await sleep(100);
-  return data.map((x) => x * 2);
-});
+export const transformData = task(
+  { name: "transform_data", timeoutSeconds: 10 },
+  async (data: number[]) => {
+    await sleep(100);
+    return data.map((x) => x * 2);
+  },
+);
 
 export const loadData = task({ name: "load_data", timeoutSeconds: 5 }, async (data: number[]) => {
   await sleep(100);

@@ -30,15 +30,25 @@ for (const [file, name] of examples) {
 }
 
 console.log("\n=== the runs, as `npx wf flow-run ls` shows them");
-spawnSync(process.execPath, [wf, "flow-run", "ls", "--limit", "20"], { cwd: root, stdio: "inherit", env });
-const version = spawnSync(process.execPath, [wf, "version", "--json"], { cwd: root, env, encoding: "utf8" });
+spawnSync(process.execPath, [wf, "flow-run", "ls", "--limit", "20"], {
+  cwd: root,
+  stdio: "inherit",
+  env,
+});
+const version = spawnSync(process.execPath, [wf, "version", "--json"], {
+  cwd: root,
+  env,
+  encoding: "utf8",
+});
 let database = "";
 try {
   database = JSON.parse(version.stdout).database ?? "";
 } catch {
   database = "";
 }
-console.log(`\nRun history: ${database || "the embedded store under $WF_HOME (default ~/.wf/wf.db)"}`);
+console.log(
+  `\nRun history: ${database || "the embedded store under $WF_HOME (default ~/.wf/wf.db)"}`,
+);
 console.log("Look closer with `npx wf flow-run inspect <id>` and `npx wf flow-run logs <id>`.");
 if (failed > 0) {
   console.error(`${failed} example(s) did not complete; see the output above.`);

@@ -43,7 +43,7 @@ async function preloadDependencies(argv) {
   ) {
     return;
   }
-  const packages = ["zod"];
+  const packages = [];
   if (["run", "flow-run", "task-run", "concurrency-limit"].includes(command))
     packages.push("kysely");
   await Promise.all(packages.map((name) => import(name).catch(() => undefined)));

@@ -262,7 +262,7 @@ describe("reading runs back", () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     for (const line of lines)
-      expect(line).toMatch(/^\d\d:\d\d:\d\d\.\d{3} \| (DEBUG  |INFO   |WARNING|ERROR  ) \| /);
+      expect(line).toMatch(/^\d\d:\d\d:\d\d\.\d{3} \| (DEBUG {2}|INFO {3}|WARNING|ERROR {2}) \| /);
     expect(lines[0]).toContain(
       `Flow run '${run.name}' - Beginning flow run '${run.name}' for flow 'hello'`,
     );

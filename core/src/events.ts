@@ -34,7 +34,8 @@ export function emitEvent(options: EmitEventOptions): EventRecord {
   else {
     getOrchestrator().then(
       (o) => o.appendEvent(record),
-      (error: unknown) => process.emitWarning(`wf: event '${record.event}' was not stored: ${String(error)}`),
+      (error: unknown) =>
+        process.emitWarning(`wf: event '${record.event}' was not stored: ${String(error)}`),
     );
   }
   return record;

@@ -79,7 +79,9 @@ export function flow<F extends AnyFn>(
 export function flow(a: FlowOptions | AnyFn, b?: AnyFn): Flow<unknown[], unknown> {
   const [options, fn] = typeof a === "function" ? [{}, a] : [a, b];
   if (typeof fn !== "function") {
-    throw new ConfigurationError("flow(): pass the function to wrap, e.g. flow(async function etl() { ... })");
+    throw new ConfigurationError(
+      "flow(): pass the function to wrap, e.g. flow(async function etl() { ... })",
+    );
   }
   return buildFlow(options, fn as (...args: unknown[]) => unknown, callerModuleUrl());
 }
@@ -95,7 +97,10 @@ function buildFlow<Args extends unknown[], R>(
       "flow(): an anonymous function needs a name: flow({ name: 'etl' }, async () => ...) or a named function",
     );
   }
-  if (options.retries !== undefined && (!Number.isInteger(options.retries) || options.retries < 0)) {
+  if (
+    options.retries !== undefined &&
+    (!Number.isInteger(options.retries) || options.retries < 0)
+  ) {
     throw new ConfigurationError(`flow '${name}': retries must be a whole number >= 0`);
   }
   if (options.timeoutSeconds !== undefined && !(options.timeoutSeconds > 0)) {

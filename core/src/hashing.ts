@@ -17,7 +17,8 @@ function replacer(_key: string, value: unknown): unknown {
   if (value instanceof Map) return { $map: [...value.entries()] };
   if (value instanceof Set) return { $set: [...value.values()] };
   if (typeof value === "function") return `$fn:${value.name}`;
-  if (ArrayBuffer.isView(value)) return {
+  if (ArrayBuffer.isView(value))
+    return {
       $bytes: createHash("sha256")
         .update(new Uint8Array(value.buffer, value.byteOffset, value.byteLength))
         .digest("hex"),

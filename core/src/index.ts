@@ -2,7 +2,15 @@
 export { flow, isFlow, FLOW } from "./flow.js";
 export type { Flow, FlowDefinition, FlowHook, FlowOptions } from "./flow.js";
 export { task, isTask, TASK } from "./task.js";
-export type { MapArgs, RetryCondition, Task, TaskArgs, TaskDefinition, TaskHook, TaskOptions } from "./task.js";
+export type {
+  MapArgs,
+  RetryCondition,
+  Task,
+  TaskArgs,
+  TaskDefinition,
+  TaskHook,
+  TaskOptions,
+} from "./task.js";
 export { TaskFuture, TaskFutureList, isTaskFuture, unmapped } from "./futures.js";
 export type { Unmapped } from "./futures.js";
 export { getRunContext } from "./context.js";
@@ -87,10 +95,5 @@ export type { ThreadPoolTaskRunnerOptions } from "./task-runners/thread-pool-tas
 export { ProcessPoolTaskRunner } from "./task-runners/process-pool-task-runner.js";
 export type { ProcessPoolTaskRunnerOptions } from "./task-runners/process-pool-task-runner.js";
 export { WorkerCrashedError } from "./task-runners/pool/pool-errors.js";
-export {
-  SETTINGS,
-  getSetting,
-  resolveSetting,
-  wfHome,
-} from "./settings.js";
+export { SETTINGS, getSetting, resolveSetting, wfHome } from "./settings.js";
 export type { SettingName } from "./settings.js";

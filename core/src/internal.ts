@@ -8,6 +8,12 @@ export { applyState } from "./engine/transitions.js";
 export { clearMemoryCache } from "./engine/results.js";
 export { installCrashHandlers } from "./engine/crash-handlers.js";
 export { peekOrchestrator } from "./orchestrator-registry.js";
-export { resetLoggingCache, loggingThreshold, parseLogLevel, LEVEL_NAMES, formatClock } from "./logging.js";
+export {
+  resetLoggingCache,
+  loggingThreshold,
+  parseLogLevel,
+  LEVEL_NAMES,
+  formatClock,
+} from "./logging.js";
 export { hashValue } from "./hashing.js";
 export { callerModuleUrl, parameterNames } from "./source-location.js";

@@ -10,12 +10,7 @@
 import type { StateDetails, StateType } from "./states.js";
 
 export type JsonValue =
-  | null
-  | boolean
-  | number
-  | string
-  | readonly JsonValue[]
-  | { readonly [key: string]: JsonValue };
+  null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
 /** Where a persisted result lives: a key in a Storage and the serializer that wrote it. */
 export interface ResultRecord {
@@ -118,8 +113,7 @@ export interface CacheRecord {
 
 /** Commands another process sends to a running flow run. */
 export type RunCommand =
-  | { readonly kind: "cancel" }
-  | { readonly kind: "resume"; readonly input: JsonValue | undefined };
+  { readonly kind: "cancel" } | { readonly kind: "resume"; readonly input: JsonValue | undefined };
 
 /** Held concurrency slots; `release()` is idempotent. */
 export interface ConcurrencyLease {

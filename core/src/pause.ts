@@ -32,11 +32,15 @@ export async function pauseFlowRun<S extends z.ZodType | undefined = undefined>(
 ): Promise<S extends z.ZodType ? z.output<S> : undefined> {
   const ctx = engineContext.getStore();
   const scope = ctx?.flow;
-  if (!scope) throw new WfError("pauseFlowRun() must be called inside a flow run", { code: "NO_FLOW_RUN" });
+  if (!scope)
+    throw new WfError("pauseFlowRun() must be called inside a flow run", { code: "NO_FLOW_RUN" });
   if (ctx.task) {
-    throw new WfError("pauseFlowRun() cannot be called from a task; call it in the flow's own code", {
-      code: "PAUSE_IN_TASK",
-    });
+    throw new WfError(
+      "pauseFlowRun() cannot be called from a task; call it in the flow's own code",
+      {
+        code: "PAUSE_IN_TASK",
+      },
+    );
   }
   const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_PAUSE_TIMEOUT_SECONDS;
   const schema = options.input;
@@ -62,7 +66,10 @@ export async function pauseFlowRun<S extends z.ZodType | undefined = undefined>(
   try {
     const parsed = await raceSignal(
       new Promise<unknown>((resolve, reject) => {
-        timer = setTimeout(() => reject(new PauseTimeoutError(timeoutSeconds)), timeoutSeconds * 1000);
+        timer = setTimeout(
+          () => reject(new PauseTimeoutError(timeoutSeconds)),
+          timeoutSeconds * 1000,
+        );
         scope.resumeWaiter = (input) => {
           if (!schema) return resolve(undefined);
           const result = schema.safeParse(input);

@@ -25,7 +25,8 @@ export const SETTINGS = {
     default: () => join(wfHome(), "wf.db"),
   },
   WF_LOGGING_LEVEL: {
-    description: "lowest level logged to the console and the run store: DEBUG, INFO, WARNING, ERROR",
+    description:
+      "lowest level logged to the console and the run store: DEBUG, INFO, WARNING, ERROR",
     default: () => "INFO",
   },
   WF_LOCAL_STORAGE_PATH: {

@@ -29,7 +29,10 @@ export function parameterNames(fn: (...args: never[]) => unknown): string[] {
   const arrow = source.indexOf("=>");
   // `x => ...` has no parentheses around its one parameter.
   if (arrow !== -1 && (start === -1 || arrow < start)) {
-    const head = source.slice(0, arrow).replace(/^async\s+/, "").trim();
+    const head = source
+      .slice(0, arrow)
+      .replace(/^async\s+/, "")
+      .trim();
     return /^[A-Za-z_$][\w$]*$/.test(head) ? [head] : [];
   }
   if (start === -1) return [];

@@ -61,12 +61,28 @@ const TRANSITIONS: ReadonlyMap<StateType | null, ReadonlySet<StateType>> = new M
   [null, new Set<StateType>([S.SCHEDULED, S.PENDING, S.RUNNING, S.FAILED, S.CANCELLED, S.CRASHED])],
   [
     S.SCHEDULED,
-    new Set<StateType>([S.SCHEDULED, S.PENDING, S.RUNNING, S.FAILED, S.CANCELLED, S.CANCELLING, S.CRASHED]),
+    new Set<StateType>([
+      S.SCHEDULED,
+      S.PENDING,
+      S.RUNNING,
+      S.FAILED,
+      S.CANCELLED,
+      S.CANCELLING,
+      S.CRASHED,
+    ]),
   ],
   // PENDING -> PENDING is refused: that is two workers claiming one run.
   [
     S.PENDING,
-    new Set<StateType>([S.SCHEDULED, S.RUNNING, S.COMPLETED, S.FAILED, S.CANCELLED, S.CANCELLING, S.CRASHED]),
+    new Set<StateType>([
+      S.SCHEDULED,
+      S.RUNNING,
+      S.COMPLETED,
+      S.FAILED,
+      S.CANCELLED,
+      S.CANCELLING,
+      S.CRASHED,
+    ]),
   ],
   [
     S.RUNNING,
@@ -82,7 +98,15 @@ const TRANSITIONS: ReadonlyMap<StateType | null, ReadonlySet<StateType>> = new M
   ],
   [
     S.PAUSED,
-    new Set<StateType>([S.SCHEDULED, S.PENDING, S.RUNNING, S.FAILED, S.CANCELLED, S.CANCELLING, S.CRASHED]),
+    new Set<StateType>([
+      S.SCHEDULED,
+      S.PENDING,
+      S.RUNNING,
+      S.FAILED,
+      S.CANCELLED,
+      S.CANCELLING,
+      S.CRASHED,
+    ]),
   ],
   // A run may finish on its own before a cancellation request reaches it.
   [S.CANCELLING, new Set<StateType>([S.COMPLETED, S.FAILED, S.CANCELLED, S.CRASHED])],

@@ -48,10 +48,10 @@ export interface TaskOptions<R = unknown> {
   readonly retryCondition?: RetryCondition;
   readonly timeoutSeconds?: number;
   /** Your own cache key (return null/undefined to skip caching for a call). */
-  readonly cacheKeyFn?: (ctx: CacheKeyContext, parameters: Readonly<Record<string, unknown>>) =>
-    | string
-    | null
-    | undefined;
+  readonly cacheKeyFn?: (
+    ctx: CacheKeyContext,
+    parameters: Readonly<Record<string, unknown>>,
+  ) => string | null | undefined;
   readonly cachePolicy?: CachePolicy;
   readonly cacheExpirationSeconds?: number;
   /** Run even on a cache hit, and replace the cached value. */
@@ -103,7 +103,9 @@ export function task<F extends AnyFn>(
 export function task(a: TaskOptions | AnyFn, b?: AnyFn): Task<unknown[], unknown> {
   const [options, fn] = typeof a === "function" ? [{}, a] : [a, b];
   if (typeof fn !== "function") {
-    throw new ConfigurationError("task(): pass the function to wrap, e.g. task(async function add(a, b) { ... })");
+    throw new ConfigurationError(
+      "task(): pass the function to wrap, e.g. task(async function add(a, b) { ... })",
+    );
   }
   return buildTask(options, fn as (...args: unknown[]) => unknown, callerModuleUrl());
 }
@@ -150,7 +152,10 @@ function buildTask<Args extends unknown[], R>(
 
 function validateTaskOptions(name: string, options: TaskOptions<never>): void {
   const bad = (what: string) => new ConfigurationError(`task '${name}': ${what}`);
-  if (options.retries !== undefined && (!Number.isInteger(options.retries) || options.retries < 0)) {
+  if (
+    options.retries !== undefined &&
+    (!Number.isInteger(options.retries) || options.retries < 0)
+  ) {
     throw bad(`retries must be a whole number >= 0, got ${options.retries}`);
   }
   const delays = options.retryDelaySeconds;

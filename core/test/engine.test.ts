@@ -231,9 +231,12 @@ describe("futures, map and dependencies", () => {
       await new Promise((r) => setTimeout(r, 5));
       running--;
     });
-    await flow({ name: "limited_flow", taskRunner: new ConcurrentTaskRunner({ limit: 3 }) }, async () => {
-      await t.map(Array.from({ length: 12 }, (_, i) => i)).wait();
-    })();
+    await flow(
+      { name: "limited_flow", taskRunner: new ConcurrentTaskRunner({ limit: 3 }) },
+      async () => {
+        await t.map(Array.from({ length: 12 }, (_, i) => i)).wait();
+      },
+    )();
     expect(peak).toBe(3);
   });
 });
@@ -241,21 +244,24 @@ describe("futures, map and dependencies", () => {
 describe("retries", () => {
   it("retries a task with per-retry delays and records AwaitingRetry/Retrying", async () => {
     let calls = 0;
-    const flaky = task(
-      { name: "flaky", retries: 3, retryDelaySeconds: [0.01, 0.02] },
-      async () => {
-        calls++;
-        if (calls < 3) throw new Error(`attempt ${calls}`);
-        return "ok";
-      },
-    );
+    const flaky = task({ name: "flaky", retries: 3, retryDelaySeconds: [0.01, 0.02] }, async () => {
+      calls++;
+      if (calls < 3) throw new Error(`attempt ${calls}`);
+      return "ok";
+    });
     const started = Date.now();
     expect(await flaky()).toBe("ok");
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
     const t = [...o.taskRuns.values()][0]!;
     expect(t.runCount).toBe(3);
     expect(stateNames(o, t.id)).toEqual([
-      "Pending", "Running", "AwaitingRetry", "Retrying", "AwaitingRetry", "Retrying", "Completed",
+      "Pending",
+      "Running",
+      "AwaitingRetry",
+      "Retrying",
+      "AwaitingRetry",
+      "Retrying",
+      "Completed",
     ]);
   });
 
@@ -296,7 +302,11 @@ describe("retries", () => {
     expect(await f()).toBe("second time");
     const run = [...o.flowRuns.values()][0]!;
     expect(stateNames(o, run.id)).toEqual([
-      "Pending", "Running", "AwaitingRetry", "Retrying", "Completed",
+      "Pending",
+      "Running",
+      "AwaitingRetry",
+      "Retrying",
+      "Completed",
     ]);
   });
 });
@@ -348,10 +358,13 @@ describe("caching", () => {
 
   it("reads a hit back from storage when this process has not seen it (another process)", async () => {
     let calls = 0;
-    const t = task({ name: "expensive", cachePolicy: INPUTS.add(TASK_SOURCE) }, async (n: number) => {
-      calls++;
-      return { n, at: "first" };
-    });
+    const t = task(
+      { name: "expensive", cachePolicy: INPUTS.add(TASK_SOURCE) },
+      async (n: number) => {
+        calls++;
+        return { n, at: "first" };
+      },
+    );
     await t(1);
     clearMemoryCache();
     expect(await t(1)).toEqual({ n: 1, at: "first" });
@@ -360,7 +373,10 @@ describe("caching", () => {
 
   it("expires entries and refreshes on request", async () => {
     let calls = 0;
-    const t = task({ name: "short", cacheKeyFn: () => "fixed", cacheExpirationSeconds: 0.05 }, async () => ++calls);
+    const t = task(
+      { name: "short", cacheKeyFn: () => "fixed", cacheExpirationSeconds: 0.05 },
+      async () => ++calls,
+    );
     expect(await t()).toBe(1);
     expect(await t()).toBe(1);
     await new Promise((r) => setTimeout(r, 80));
@@ -386,15 +402,21 @@ describe("hooks, logs and events", () => {
     const ok = task(
       {
         name: "hooked",
-        onCompletion: [(_t, run, state) => void seen.push(`done:${run.taskKey}:${state.name}`), () => {
-          throw new Error("hook broke");
-        }],
+        onCompletion: [
+          (_t, run, state) => void seen.push(`done:${run.taskKey}:${state.name}`),
+          () => {
+            throw new Error("hook broke");
+          },
+        ],
       },
       async () => 1,
     );
-    const bad = task({ name: "hooked_bad", onFailure: (_t, _r, s) => void seen.push(`fail:${s.type}`) }, async () => {
-      throw new Error("x");
-    });
+    const bad = task(
+      { name: "hooked_bad", onFailure: (_t, _r, s) => void seen.push(`fail:${s.type}`) },
+      async () => {
+        throw new Error("x");
+      },
+    );
     const f = flow(
       {
         name: "hooks_flow",
@@ -432,13 +454,18 @@ describe("hooks, logs and events", () => {
 
   it("emits an event for every state change and stores emitEvent() events", async () => {
     await flow(async function evented() {
-      emitEvent({ event: "marvin.sent.event", resource: { "wf.resource.id": "test-event-marvin" } });
+      emitEvent({
+        event: "marvin.sent.event",
+        resource: { "wf.resource.id": "test-event-marvin" },
+      });
       await add(1, 1);
     })();
     const names = o.events.map((e) => e.event);
     expect(names).toContain("marvin.sent.event");
     expect(names.filter((n) => n.startsWith("wf.flow-run."))).toEqual([
-      "wf.flow-run.Pending", "wf.flow-run.Running", "wf.flow-run.Completed",
+      "wf.flow-run.Pending",
+      "wf.flow-run.Running",
+      "wf.flow-run.Completed",
     ]);
     expect(names.filter((n) => n.startsWith("wf.task-run."))).toHaveLength(3);
     expect(() => emitEvent({ event: "", resource: { "wf.resource.id": "x" } })).toThrow();
@@ -448,7 +475,10 @@ describe("hooks, logs and events", () => {
 describe("parameters", () => {
   it("validates flow parameters with a zod schema and names the field", async () => {
     const f = flow(
-      { name: "typed", parameters: z.object({ count: z.number().int(), label: z.string().default("x") }) },
+      {
+        name: "typed",
+        parameters: z.object({ count: z.number().int(), label: z.string().default("x") }),
+      },
       async (p: { count: number; label: string }) => `${p.label}${p.count}`,
     );
     expect(await f({ count: 2 } as never)).toBe("x2");
@@ -518,7 +548,10 @@ describe("cancellation and pause", () => {
 
   it("pauses until resumed with valid input, ignoring invalid input", async () => {
     const f = flow(async function approval() {
-      const answer = await pauseFlowRun({ timeoutSeconds: 5, input: z.object({ approved: z.boolean() }) });
+      const answer = await pauseFlowRun({
+        timeoutSeconds: 5,
+        input: z.object({ approved: z.boolean() }),
+      });
       return answer.approved ? "go" : "stop";
     });
     const pending = f();

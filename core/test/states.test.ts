@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { ALL_STATE_TYPES, canTransition, Completed, Failed, State, StateType, type StateType as T } from "../src/index.js";
+import {
+  ALL_STATE_TYPES,
+  canTransition,
+  Completed,
+  Failed,
+  State,
+  StateType,
+  type StateType as T,
+} from "../src/index.js";
 
 // The full rule table, written out independently of the implementation: from -> allowed targets.
 const EXPECTED: Record<string, readonly T[]> = {
@@ -34,7 +42,9 @@ describe("state transitions", () => {
   it("lets an explicit retry move a terminal run to SCHEDULED or PENDING only", () => {
     for (const terminal of ["COMPLETED", "FAILED", "CANCELLED", "CRASHED"] as const) {
       for (const to of ALL_STATE_TYPES) {
-        expect(canTransition(terminal, to, { retry: true })).toBe(to === "SCHEDULED" || to === "PENDING");
+        expect(canTransition(terminal, to, { retry: true })).toBe(
+          to === "SCHEDULED" || to === "PENDING",
+        );
       }
     }
   });
@@ -45,7 +55,9 @@ describe("State", () => {
     expect(Completed({ value: 3 }).result()).toBe(3);
     const boom = new Error("boom");
     expect(() => Failed({ error: boom }).result()).toThrow(boom);
-    expect(() => new State({ type: StateType.CRASHED, message: "gone" }).result()).toThrow(/Crashed/);
+    expect(() => new State({ type: StateType.CRASHED, message: "gone" }).result()).toThrow(
+      /Crashed/,
+    );
   });
 
   it("prints like Prefect", () => {

@@ -61,7 +61,12 @@ function onFatal(reason: unknown, event: "uncaughtException" | "unhandledRejecti
   const flows = [...activeFlowRuns];
   closeActiveRuns(() => Crashed({ message, error }));
   for (const scope of flows) {
-    void runHooks(scope.definition.options.onCrashed, [scope.definition.flow as never, scope.record, Crashed({ message })], scope.logger, "onCrashed");
+    void runHooks(
+      scope.definition.options.onCrashed,
+      [scope.definition.flow as never, scope.record, Crashed({ message })],
+      scope.logger,
+      "onCrashed",
+    );
   }
   flushNow();
   if (process.listenerCount(event) <= 1) {

@@ -19,6 +19,7 @@ import { captureConsolePrints, RunLogger } from "../logging.js";
 import type { FlowRunRecord, JsonValue, Orchestrator } from "../orchestrator.js";
 import { getOrchestrator } from "../orchestrator-registry.js";
 import { resolveResultSettings } from "../results/result-settings.js";
+import type { State } from "../states.js";
 import {
   Cancelled,
   Cancelling,
@@ -27,7 +28,6 @@ import {
   Pending,
   Running,
   Scheduled,
-  State,
   StateName,
   StateType,
 } from "../states.js";
@@ -69,7 +69,7 @@ function refuseInsidePoolImport(flowName: string): void {
   if (marker?.importing === undefined) return;
   throw new WfError(
     `flow '${flowName}' was called while a ${marker.kind} pool worker imported ${marker.importing} to find a task; ` +
-      "guard top-level flow calls with `if (import.meta.url === pathToFileURL(process.argv[1] ?? \"\").href)`, move them to another file, or use `wf run`",
+      'guard top-level flow calls with `if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href)`, move them to another file, or use `wf run`',
     { code: "FLOW_RUN_ON_IMPORT" },
   );
 }
@@ -249,17 +249,23 @@ async function attempts<R>(
       await settlePending(scope);
     } catch (thrown) {
       // Submitted tasks see the abort through the signal; wait for them to record their states.
-      if (!link.controller.signal.aborted) link.controller.abort(new CancelledError("the flow run failed"));
+      if (!link.controller.signal.aborted)
+        link.controller.abort(new CancelledError("the flow run failed"));
       await settlePending(scope);
       link.dispose();
       if (runController.signal.aborted && !(thrown instanceof TimeoutError)) {
-        return finish(scope, Cancelled<R>({ message: describeError(thrown), error: toError(thrown) }));
+        return finish(
+          scope,
+          Cancelled<R>({ message: describeError(thrown), error: toError(thrown) }),
+        );
       }
       const error = toError(thrown);
       const timedOut = error instanceof TimeoutError;
       const failed = Failed<R>({
         name: timedOut ? StateName.TimedOut : "Failed",
-        message: timedOut ? error.message : `Flow run encountered an exception: ${describeError(error)}`,
+        message: timedOut
+          ? error.message
+          : `Flow run encountered an exception: ${describeError(error)}`,
         error,
       });
       const retries = opts.retries ?? 0;
@@ -330,7 +336,11 @@ async function finishHooks<R>(
       : state.isFailed()
         ? o.onFailure
         : undefined;
-  const kind = state.isCompleted() ? "onCompletion" : state.isCancelled() ? "onCancellation" : "onFailure";
+  const kind = state.isCompleted()
+    ? "onCompletion"
+    : state.isCancelled()
+      ? "onCancellation"
+      : "onFailure";
   await runHooks(hooks, [def.flow as never, record, state], logger, kind);
 }
 

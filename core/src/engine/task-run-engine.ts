@@ -14,6 +14,7 @@ import { RunLogger } from "../logging.js";
 import type { Orchestrator, TaskRunRecord } from "../orchestrator.js";
 import { getOrchestrator, peekOrchestrator } from "../orchestrator-registry.js";
 import { resolveResultSettings, type ResultSettings } from "../results/result-settings.js";
+import type { State } from "../states.js";
 import {
   Cancelled,
   Completed,
@@ -22,22 +23,16 @@ import {
   Pending,
   Running,
   Scheduled,
-  State,
   StateName,
 } from "../states.js";
-import type { MapArgs, TaskArgs, TaskDefinition } from "../task.js";
+import type { MapArgs, TaskDefinition } from "../task.js";
 import { ConcurrentTaskRunner } from "../task-runners/concurrent-task-runner.js";
 import type { TaskRunner } from "../task-runners/task-runner.js";
 import { raceSignal, linkedController, sleep } from "./abort.js";
 import { activeTaskRuns } from "./active-runs.js";
 import { needsResolving, resolveArguments } from "./arguments.js";
 import { describeError, runHooks } from "./hooks.js";
-import {
-  memoryCacheGet,
-  memoryCacheSet,
-  readResult,
-  writeResult,
-} from "./results.js";
+import { memoryCacheGet, memoryCacheSet, readResult, writeResult } from "./results.js";
 import { retryDelayMs } from "./retry.js";
 import { applyState } from "./transitions.js";
 
@@ -63,12 +58,19 @@ export async function callTask<R>(
   args: readonly unknown[],
   options?: { returnState: true },
 ): Promise<R | State<R>> {
-  const state = await runTaskRun(def, args, def.options.waitFor ? { waitFor: def.options.waitFor } : {});
+  const state = await runTaskRun(
+    def,
+    args,
+    def.options.waitFor ? { waitFor: def.options.waitFor } : {},
+  );
   return options?.returnState ? state : state.result();
 }
 
 /** Submit: hand the whole run to the flow's task runner and return a future at once. */
-export function submitTask<R>(def: TaskDefinition<never, R>, args: readonly unknown[]): TaskFuture<R> {
+export function submitTask<R>(
+  def: TaskDefinition<never, R>,
+  args: readonly unknown[],
+): TaskFuture<R> {
   const flow = engineContext.getStore()?.flow;
   const runner = flow?.taskRunner ?? (standaloneRunner ??= new ConcurrentTaskRunner());
   const id = newId();
@@ -77,26 +79,36 @@ export function submitTask<R>(def: TaskDefinition<never, R>, args: readonly unkn
     : { id, runner };
   if (flow) flow.inFlight.count++;
   // runTaskRun never rejects; a rejection here is the runner's own (closed, crashed).
-  const state = runner.submit(() => runTaskRun(def, args, options)).then(
-    (s) => {
-      flow?.inFlight.done();
-      return s;
-    },
-    (error: unknown) => {
-      flow?.inFlight.done();
-      return Crashed<R>({ message: describeError(error), error: toError(error) });
-    },
-  );
+  const state = runner
+    .submit(() => runTaskRun(def, args, options))
+    .then(
+      (s) => {
+        flow?.inFlight.done();
+        return s;
+      },
+      (error: unknown) => {
+        flow?.inFlight.done();
+        return Crashed<R>({ message: describeError(error), error: toError(error) });
+      },
+    );
   const future = new TaskFuture<R>(id, state);
   return future;
 }
 
 /** Map: one submitted run per item; `unmapped(x)` and non-iterables are passed to every run. */
-export function mapTask<R>(def: TaskDefinition<never, R>, args: MapArgs<unknown[]>): TaskFutureList<R> {
+export function mapTask<R>(
+  def: TaskDefinition<never, R>,
+  args: MapArgs<unknown[]>,
+): TaskFutureList<R> {
   let length: number | undefined;
   const columns = (args as readonly unknown[]).map((arg, i) => {
     if (isUnmapped(arg)) return { static: true as const, value: arg.value };
-    if (typeof arg === "string" || arg === null || typeof arg !== "object" || !(Symbol.iterator in arg)) {
+    if (
+      typeof arg === "string" ||
+      arg === null ||
+      typeof arg !== "object" ||
+      !(Symbol.iterator in arg)
+    ) {
       return { static: true as const, value: arg };
     }
     const items = Array.isArray(arg) ? arg : [...(arg as Iterable<unknown>)];
@@ -227,7 +239,12 @@ async function orchestrate<R>(
           applyState(orchestrator, record, state);
           logger.info(`Finished in state ${state.toString()}`);
           if (opts.onCompletion) {
-            await runHooks(opts.onCompletion, [def.task as never, record, state], logger, "onCompletion");
+            await runHooks(
+              opts.onCompletion,
+              [def.task as never, record, state],
+              logger,
+              "onCompletion",
+            );
           }
           return state;
         }
@@ -255,12 +272,18 @@ async function orchestrate<R>(
     for (;;) {
       record.runCount++;
       const retrying = record.runCount > 1;
-      applyState(orchestrator, record, Running({ name: retrying ? StateName.Retrying : "Running" }));
+      applyState(
+        orchestrator,
+        record,
+        Running({ name: retrying ? StateName.Retrying : "Running" }),
+      );
       const timeoutSeconds = opts.timeoutSeconds;
       const link =
         timeoutSeconds !== undefined
-          ? linkedController(scope.signal, timeoutSeconds * 1000, () =>
-              new TimeoutError(`Task run '${record.name}'`, timeoutSeconds),
+          ? linkedController(
+              scope.signal,
+              timeoutSeconds * 1000,
+              () => new TimeoutError(`Task run '${record.name}'`, timeoutSeconds),
             )
           : undefined;
       const signal = link ? link.controller.signal : scope.signal;
@@ -272,7 +295,14 @@ async function orchestrate<R>(
         )) as R;
       } catch (error) {
         link?.dispose();
-        const failure = await handleFailure(def, record, attemptScope, orchestrator, error, scope.signal);
+        const failure = await handleFailure(
+          def,
+          record,
+          attemptScope,
+          orchestrator,
+          error,
+          scope.signal,
+        );
         if (failure) return failure;
         continue;
       }
@@ -305,7 +335,12 @@ async function orchestrate<R>(
       applyState(orchestrator, record, state);
       logger.info(`Finished in state ${state.toString()}`);
       if (opts.onCompletion) {
-        await runHooks(opts.onCompletion, [def.task as never, record, state], logger, "onCompletion");
+        await runHooks(
+          opts.onCompletion,
+          [def.task as never, record, state],
+          logger,
+          "onCompletion",
+        );
       }
       return state;
     }
@@ -470,7 +505,9 @@ async function lookupCache(
     memoryCacheSet(key, value, record.expiresAt);
     return { value };
   } catch (error) {
-    logger.warning(`cached result for key ${key.slice(0, 12)}… could not be read (${describeError(error)}); running the task`);
+    logger.warning(
+      `cached result for key ${key.slice(0, 12)}… could not be read (${describeError(error)}); running the task`,
+    );
     return undefined;
   }
 }

@@ -5,7 +5,8 @@
 import { InvalidTransitionError } from "../errors.js";
 import { newId } from "../ids.js";
 import type { EventResource, FlowRunRecord, Orchestrator, TaskRunRecord } from "../orchestrator.js";
-import { canTransition, isTerminal, State, StateType, type TransitionOptions } from "../states.js";
+import type { State } from "../states.js";
+import { canTransition, isTerminal, StateType, type TransitionOptions } from "../states.js";
 
 type RunRecord = FlowRunRecord | TaskRunRecord;
 
@@ -96,7 +97,10 @@ function eventSubject(record: RunRecord, flowRun: boolean, terminal: boolean): E
   } else {
     related.push({ "wf.resource.id": `wf.task.${record.taskKey}`, "wf.resource.role": "task" });
     if (record.flowRunId) {
-      related.push({ "wf.resource.id": `wf.flow-run.${record.flowRunId}`, "wf.resource.role": "flow-run" });
+      related.push({
+        "wf.resource.id": `wf.flow-run.${record.flowRunId}`,
+        "wf.resource.role": "flow-run",
+      });
     }
   }
   for (const tag of record.tags) {

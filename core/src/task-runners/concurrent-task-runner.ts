@@ -21,9 +21,7 @@ export class ConcurrentTaskRunner implements TaskRunner {
   constructor(options: ConcurrentTaskRunnerOptions = {}) {
     const limit = options.limit ?? readDefaultLimit();
     if (!Number.isInteger(limit) || limit < 1) {
-      throw new RangeError(
-        `ConcurrentTaskRunner limit must be a positive integer, got ${limit}`,
-      );
+      throw new RangeError(`ConcurrentTaskRunner limit must be a positive integer, got ${limit}`);
     }
     this.limit = limit;
   }

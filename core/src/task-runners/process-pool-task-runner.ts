@@ -8,12 +8,7 @@ import {
   type PoolWorkerEvents,
 } from "./pool/pool-task-runner.js";
 import type { FromWorker } from "./pool/protocol.js";
-import {
-  WORKER_ARGV,
-  workerEntryUrl,
-  childEnv,
-  workerExecArgv,
-} from "./pool/worker-launch.js";
+import { WORKER_ARGV, workerEntryUrl, childEnv, workerExecArgv } from "./pool/worker-launch.js";
 
 /** How long a child that was asked to stop may take before it is killed. */
 const STOP_GRACE_MS = 5_000;
@@ -49,11 +44,7 @@ export class ProcessPoolTaskRunner extends PoolTaskRunner {
       stdio: ["inherit", "inherit", "inherit", "ipc"],
     });
     let exited = false;
-    const exit = (
-      code: number | null,
-      signal: string | null,
-      error?: Error,
-    ): void => {
+    const exit = (code: number | null, signal: string | null, error?: Error): void => {
       if (exited) return;
       exited = true;
       events.exit({ code, signal, ...(error ? { error } : {}) });
@@ -89,11 +80,7 @@ function stopChild(
   how: "SIGKILL" | "disconnect",
   graceMs: number,
 ): Promise<void> {
-  if (
-    child.exitCode !== null ||
-    child.signalCode !== null ||
-    child.pid === undefined
-  ) {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
     return Promise.resolve();
   }
   return new Promise((resolve) => {

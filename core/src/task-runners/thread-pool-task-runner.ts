@@ -1,9 +1,5 @@
 /** Runs task function bodies in a pool of worker threads (CPU-bound work off the main thread). */
-import {
-  Worker,
-  type ResourceLimits,
-  type WorkerOptions,
-} from "node:worker_threads";
+import { Worker, type ResourceLimits, type WorkerOptions } from "node:worker_threads";
 import {
   PoolTaskRunner,
   type PoolTaskRunnerOptions,
@@ -11,11 +7,7 @@ import {
   type PoolWorkerEvents,
 } from "./pool/pool-task-runner.js";
 import type { FromWorker } from "./pool/protocol.js";
-import {
-  WORKER_ARGV,
-  workerEntryUrl,
-  workerExecArgv,
-} from "./pool/worker-launch.js";
+import { WORKER_ARGV, workerEntryUrl, workerExecArgv } from "./pool/worker-launch.js";
 
 export interface ThreadPoolTaskRunnerOptions extends PoolTaskRunnerOptions {
   /** Heap limits of each worker thread; a worker over its limit fails its call and is replaced. */
@@ -44,9 +36,7 @@ export class ThreadPoolTaskRunner extends PoolTaskRunner {
     worker.on("error", (cause: Error) => {
       error = cause;
     });
-    worker.on("exit", (code) =>
-      events.exit({ code, signal: null, ...(error ? { error } : {}) }),
-    );
+    worker.on("exit", (code) => events.exit({ code, signal: null, ...(error ? { error } : {}) }));
     const stop = async (): Promise<void> => {
       worker.ref(); // close() awaits this; keep the loop alive until the thread is gone
       await worker.terminate();
@@ -64,9 +54,7 @@ export class ThreadPoolTaskRunner extends PoolTaskRunner {
   #startWorker(): Worker {
     const options: WorkerOptions = {
       argv: [...WORKER_ARGV],
-      ...(this.#resourceLimits === undefined
-        ? {}
-        : { resourceLimits: this.#resourceLimits }),
+      ...(this.#resourceLimits === undefined ? {} : { resourceLimits: this.#resourceLimits }),
     };
     if (this.#inheritExecArgv) return new Worker(workerEntryUrl(), options);
     try {
@@ -77,8 +65,7 @@ export class ThreadPoolTaskRunner extends PoolTaskRunner {
     } catch (error) {
       // Options a thread cannot take (--max-old-space-size, --title...) are only refused when
       // given explicitly; inheriting lets Node drop them (at the cost of a second tsx load).
-      if ((error as { code?: unknown }).code !== "ERR_WORKER_INVALID_EXEC_ARGV")
-        throw error;
+      if ((error as { code?: unknown }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw error;
       this.#inheritExecArgv = true;
       return new Worker(workerEntryUrl(), options);
     }

@@ -79,7 +79,9 @@ export class MemoryOrchestrator implements Orchestrator {
     let waited = false;
     for (;;) {
       options.signal?.throwIfAborted();
-      const full = limited.some((t) => (this.#slots.get(t)?.size ?? 0) >= (this.limits.get(t) ?? 0));
+      const full = limited.some(
+        (t) => (this.#slots.get(t)?.size ?? 0) >= (this.limits.get(t) ?? 0),
+      );
       if (!full) break;
       if (!waited) {
         waited = true;

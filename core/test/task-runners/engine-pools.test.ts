@@ -1,5 +1,10 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { flow, ProcessPoolTaskRunner, ThreadPoolTaskRunner, type TaskRunner } from "../../src/index.js";
+import {
+  flow,
+  ProcessPoolTaskRunner,
+  ThreadPoolTaskRunner,
+  type TaskRunner,
+} from "../../src/index.js";
 import type { MemoryOrchestrator } from "../../src/testing/index.js";
 import { fib, shout, spin } from "../fixtures/cpu-tasks.js";
 import { useMemoryOrchestrator } from "../helpers.js";
@@ -21,7 +26,9 @@ describe.each([
   it("runs mapped CPU-bound tasks off the main thread and records them", async () => {
     const runner = make();
     runners.push(runner);
-    const f = flow({ name: "cpu_flow", taskRunner: runner }, async () => fib.map([20, 21, 22, 23]).result());
+    const f = flow({ name: "cpu_flow", taskRunner: runner }, async () =>
+      fib.map([20, 21, 22, 23]).result(),
+    );
     const results = await f();
     expect(results.map((r) => r.value)).toEqual([6765, 10946, 17711, 28657]);
     const offMain = results.every((r) => r.threadId !== 0 || r.pid !== process.pid);

@@ -46,8 +46,8 @@ describe("pool worker launch", () => {
   test("children do not get NODE_EXTRA_CA_CERTS unless asked for it", () => {
     const env = { PATH: "/bin", NODE_EXTRA_CA_CERTS: "/etc/ca.pem" };
     expect(childEnv({ EXTRA: "1" }, env)).toEqual({ PATH: "/bin", EXTRA: "1" });
-    expect(
-      childEnv({ NODE_EXTRA_CA_CERTS: "/mine.pem" }, env).NODE_EXTRA_CA_CERTS,
-    ).toBe("/mine.pem");
+    expect(childEnv({ NODE_EXTRA_CA_CERTS: "/mine.pem" }, env).NODE_EXTRA_CA_CERTS).toBe(
+      "/mine.pem",
+    );
   });
 });

@@ -58,9 +58,7 @@ test("a child that cannot start is reported as a crash of the call", async () =>
     execArgv: ["--no-such-node-option"],
   });
   try {
-    const error = await runner
-      .execute(makeCall("add", [1, 1]))
-      .catch((e: unknown) => e);
+    const error = await runner.execute(makeCall("add", [1, 1])).catch((e: unknown) => e);
     expect(WfError.is(error, "WORKER_CRASHED")).toBe(true);
     expect((error as Error).message).toContain("exited with code 9");
   } finally {

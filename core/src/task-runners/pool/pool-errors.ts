@@ -19,11 +19,7 @@ export class WorkerCrashedError extends WfError {
   }
 }
 
-export function taskNotExportedError(
-  taskName: string,
-  runner: string,
-  detail: string,
-): WfError {
+export function taskNotExportedError(taskName: string, runner: string, detail: string): WfError {
   return new WfError(
     `task '${taskName}' cannot run on the ${runner} task runner: ${detail}. A task must be defined at module ` +
       `top level and exported (\`export const ${taskName} = task(...)\`) to run on a thread or process pool`,
@@ -38,8 +34,7 @@ export function notCloneableError(
   cause: unknown,
 ): WfError {
   const detail = cause instanceof Error ? cause.message : String(cause);
-  const verb =
-    what === "arguments" ? "the arguments of" : "the value returned by";
+  const verb = what === "arguments" ? "the arguments of" : "the value returned by";
   return new WfError(
     `cannot send ${verb} task '${taskName}' ${what === "arguments" ? "to" : "from"} a ${where}: ` +
       `${detail} Values crossing to a pool worker must be structured-cloneable: plain objects, ` +
@@ -66,9 +61,7 @@ export function poolInWorkerImportError(
   );
 }
 
-const BUILTIN_ERRORS: Readonly<
-  Record<string, new (message?: string) => Error>
-> = {
+const BUILTIN_ERRORS: Readonly<Record<string, new (message?: string) => Error>> = {
   Error,
   TypeError,
   RangeError,
@@ -89,10 +82,7 @@ export function reviveThrown(failure: SerializedFailure): unknown {
     case "error": {
       const error: Error =
         failure.errors !== undefined
-          ? new AggregateError(
-              failure.errors.map(reviveThrown),
-              failure.message,
-            )
+          ? new AggregateError(failure.errors.map(reviveThrown), failure.message)
           : new (BUILTIN_ERRORS[failure.name] ?? Error)(failure.message);
       Object.assign(error, failure.props);
       if (error.name !== failure.name) {

@@ -98,10 +98,7 @@ export abstract class PoolTaskRunner implements TaskRunner {
   #spawnError: unknown;
 
   constructor(options: PoolTaskRunnerOptions = {}) {
-    this.maxWorkers = positiveInteger(
-      "maxWorkers",
-      options.maxWorkers ?? availableParallelism(),
-    );
+    this.maxWorkers = positiveInteger("maxWorkers", options.maxWorkers ?? availableParallelism());
     this.limit = positiveInteger("limit", options.limit ?? this.maxWorkers);
     this.maxCallsPerWorker = positiveInteger(
       "maxCallsPerWorker",
@@ -129,22 +126,15 @@ export abstract class PoolTaskRunner implements TaskRunner {
 
   execute(call: TaskCall): Promise<unknown> {
     // While closing, runs already submitted may still execute (and retry).
-    if (this.#closed && this.#submitted === 0)
-      return Promise.reject(this.#closedError());
+    if (this.#closed && this.#submitted === 0) return Promise.reject(this.#closedError());
     if (call.moduleUrl === undefined) {
       return Promise.reject(
-        taskNotExportedError(
-          call.taskName,
-          this.name,
-          "the module that defines it is unknown",
-        ),
+        taskNotExportedError(call.taskName, this.name, "the module that defines it is unknown"),
       );
     }
     const importing = poolWorkerMarker()?.importing;
     if (importing !== undefined) {
-      return Promise.reject(
-        poolInWorkerImportError(call.taskName, this.name, importing),
-      );
+      return Promise.reject(poolInWorkerImportError(call.taskName, this.name, importing));
     }
     if (call.signal.aborted) return Promise.reject(call.signal.reason);
     return new Promise<unknown>((resolve, reject) => {
@@ -165,8 +155,7 @@ export abstract class PoolTaskRunner implements TaskRunner {
       }
       const slot = this.#pickSlot();
       if (slot !== undefined) this.#send(slot, pending);
-      else if (!this.#failIfNoWorkerCanStart(pending))
-        this.#waiting.push(pending);
+      else if (!this.#failIfNoWorkerCanStart(pending)) this.#waiting.push(pending);
     });
   }
 
@@ -182,19 +171,11 @@ export abstract class PoolTaskRunner implements TaskRunner {
     });
     const slots = this.#slots.splice(0);
     for (const slot of slots) slot.gone = true;
-    await Promise.all([
-      ...slots.map((slot) => slot.worker.stop()),
-      ...this.#dying,
-    ]);
+    await Promise.all([...slots.map((slot) => slot.worker.stop()), ...this.#dying]);
   }
 
   #checkDrained(): void {
-    if (
-      this.#onDrained === undefined ||
-      this.#submitted > 0 ||
-      this.#pending.size > 0
-    )
-      return;
+    if (this.#onDrained === undefined || this.#submitted > 0 || this.#pending.size > 0) return;
     const resolve = this.#onDrained;
     this.#onDrained = undefined;
     resolve();
@@ -212,10 +193,7 @@ export abstract class PoolTaskRunner implements TaskRunner {
     for (const slot of this.#slots) {
       const busy = slot.calls.length;
       if (busy === 0) return slot;
-      if (
-        busy < this.maxCallsPerWorker &&
-        (best === undefined || busy < best.calls.length)
-      ) {
+      if (busy < this.maxCallsPerWorker && (best === undefined || busy < best.calls.length)) {
         best = slot;
       }
     }
@@ -225,6 +203,7 @@ export abstract class PoolTaskRunner implements TaskRunner {
 
   #spawnSlot(): Slot | undefined {
     // The events close over `slot`, assigned before the worker can report anything.
+    // eslint-disable-next-line prefer-const -- assigned after the closures that read it are made
     let slot: Slot | undefined;
     let worker: PoolWorker;
     try {
@@ -279,8 +258,7 @@ export abstract class PoolTaskRunner implements TaskRunner {
     // Unknown id: the call was aborted before it started but the worker ran it anyway.
     if (pending === undefined) return;
     if (message.t === "ok") this.#settle(pending, true, message.value);
-    else
-      this.#settle(pending, false, this.#failure(pending.call, message.error));
+    else this.#settle(pending, false, this.#failure(pending.call, message.error));
     if (slot.calls.length === 0 && !slot.gone) slot.worker.unref();
     this.#pump();
   }
@@ -290,12 +268,7 @@ export abstract class PoolTaskRunner implements TaskRunner {
       case "not-exported":
         return taskNotExportedError(call.taskName, this.name, failure.message);
       case "result-not-cloneable":
-        return notCloneableError(
-          call.taskName,
-          "result",
-          this.workerKind,
-          failure.message,
-        );
+        return notCloneableError(call.taskName, "result", this.workerKind, failure.message);
       default:
         return reviveThrown(failure);
     }
@@ -310,9 +283,7 @@ export abstract class PoolTaskRunner implements TaskRunner {
     if (running !== undefined) {
       running.slot = undefined;
       const how =
-        exit.signal !== null
-          ? `was killed by ${exit.signal}`
-          : `exited with code ${exit.code}`;
+        exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
       const why = exit.error === undefined ? "" : ` (${exit.error.message})`;
       this.#settle(
         running,
@@ -377,10 +348,7 @@ export abstract class PoolTaskRunner implements TaskRunner {
     if (this.#waitingHead >= this.#waiting.length) {
       this.#waiting = [];
       this.#waitingHead = 0;
-    } else if (
-      this.#waitingHead > 1024 &&
-      this.#waitingHead * 2 > this.#waiting.length
-    ) {
+    } else if (this.#waitingHead > 1024 && this.#waitingHead * 2 > this.#waiting.length) {
       this.#waiting = this.#waiting.slice(this.#waitingHead);
       this.#waitingHead = 0;
     }

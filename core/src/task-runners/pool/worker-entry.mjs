@@ -72,8 +72,7 @@ async function findTask(url, name) {
   const namespace = await loading;
   for (const value of Object.values(namespace)) {
     const definition =
-      typeof value === "function" ||
-      (typeof value === "object" && value !== null)
+      typeof value === "function" || (typeof value === "object" && value !== null)
         ? value[TASK]
         : undefined;
     if (definition?.name === name && typeof definition.fn === "function") {
@@ -166,13 +165,7 @@ function serializeThrown(thrown, depth = 0) {
   }
   const props = {};
   for (const key of Object.keys(thrown)) {
-    if (
-      key === "name" ||
-      key === "message" ||
-      key === "stack" ||
-      key === "cause"
-    )
-      continue;
+    if (key === "name" || key === "message" || key === "stack" || key === "cause") continue;
     const value = thrown[key];
     props[key] = cloneable(value) ? value : String(value);
   }
@@ -184,8 +177,7 @@ function serializeThrown(thrown, depth = 0) {
     props,
     wf: thrown[WF_ERROR] === true,
   };
-  if (depth < 8 && "cause" in thrown)
-    serialized.cause = serializeThrown(thrown.cause, depth + 1);
+  if (depth < 8 && "cause" in thrown) serialized.cause = serializeThrown(thrown.cause, depth + 1);
   if (depth < 8 && Array.isArray(thrown.errors))
     serialized.errors = thrown.errors.map((e) => serializeThrown(e, depth + 1));
   return serialized;

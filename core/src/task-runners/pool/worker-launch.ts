@@ -13,10 +13,7 @@ export function workerEntryUrl(): URL {
     const sibling = new URL("./worker-entry.mjs", import.meta.url);
     entryUrl = existsSync(fileURLToPath(sibling))
       ? sibling
-      : new URL(
-          "../../../src/task-runners/pool/worker-entry.mjs",
-          import.meta.url,
-        );
+      : new URL("../../../src/task-runners/pool/worker-entry.mjs", import.meta.url);
   }
   return entryUrl;
 }
@@ -29,21 +26,13 @@ export const WORKER_ARGV: readonly string[] = import.meta.url.endsWith(".ts")
   ? ["--wf-source-conditions"]
   : [];
 
-const PRELOAD_FLAGS = new Set([
-  "--import",
-  "--require",
-  "-r",
-  "--loader",
-  "--experimental-loader",
-]);
+const PRELOAD_FLAGS = new Set(["--import", "--require", "-r", "--loader", "--experimental-loader"]);
 
 /**
  * The parent's Node options minus tsx preloads: the entry registers tsx itself, and loading it
  * twice costs a worker start dearly (and a worker thread ignores the parent's hooks anyway).
  */
-export function workerExecArgv(
-  execArgv: readonly string[] = process.execArgv,
-): string[] {
+export function workerExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
   const kept: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const arg = execArgv[i] ?? "";
@@ -67,7 +56,6 @@ export function childEnv(
   env: NodeJS.ProcessEnv = process.env,
 ): NodeJS.ProcessEnv {
   const result: NodeJS.ProcessEnv = { ...env, ...extra };
-  if (extra.NODE_EXTRA_CA_CERTS === undefined)
-    delete result.NODE_EXTRA_CA_CERTS;
+  if (extra.NODE_EXTRA_CA_CERTS === undefined) delete result.NODE_EXTRA_CA_CERTS;
   return result;
 }
