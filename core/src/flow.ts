@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { ConfigurationError } from "./errors.js";
 import type { FlowRunRecord } from "./orchestrator.js";
 import type { Serializer } from "./results/serializers.js";
-import { callerModuleUrl, parameterNames } from "./source-location.js";
+import { callerModuleUrl, parseParameters } from "./source-location.js";
 import type { State } from "./states.js";
 import type { Storage } from "./storage.js";
 import type { TaskRunner } from "./task-runners/task-runner.js";
@@ -53,6 +53,8 @@ export interface FlowDefinition<Args extends readonly unknown[] = unknown[], R =
   readonly moduleUrl: string | undefined;
   /** Names of the function's parameters, or the schema's keys when `parameters` is set. */
   readonly parameterNames: readonly string[];
+  /** Whether the last parameter is a rest parameter (`...values`). */
+  readonly restParameter: boolean;
   readonly parametersSchema: z.ZodType | undefined;
   readonly flow: Flow<Args, R>;
 }
@@ -109,12 +111,14 @@ function buildFlow<Args extends unknown[], R>(
   const schema = options.parameters;
   const shape = (schema as { shape?: Record<string, unknown> } | undefined)?.shape;
   const callable = ((...args: Args) => callFlow(definition, args)) as Flow<Args, R>;
+  const params = parseParameters(fn as never);
   const definition: FlowDefinition<Args, R> = {
     name,
     fn,
     options,
     moduleUrl,
-    parameterNames: shape ? Object.keys(shape) : parameterNames(fn as never),
+    parameterNames: shape ? Object.keys(shape) : params.names,
+    restParameter: shape ? false : params.rest,
     parametersSchema: schema,
     flow: callable,
   };

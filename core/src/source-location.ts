@@ -24,6 +24,14 @@ export function callerModuleUrl(): string | undefined {
  * Destructured parameters get positional names ("arg0").
  */
 export function parameterNames(fn: (...args: never[]) => unknown): string[] {
+  return parseParameters(fn).names;
+}
+
+/** Parameter names, and whether the last one is a rest parameter (`...values`). */
+export function parseParameters(fn: (...args: never[]) => unknown): {
+  names: string[];
+  rest: boolean;
+} {
   const source = Function.prototype.toString.call(fn);
   let start = source.indexOf("(");
   const arrow = source.indexOf("=>");
@@ -33,9 +41,9 @@ export function parameterNames(fn: (...args: never[]) => unknown): string[] {
       .slice(0, arrow)
       .replace(/^async\s+/, "")
       .trim();
-    return /^[A-Za-z_$][\w$]*$/.test(head) ? [head] : [];
+    return { names: /^[A-Za-z_$][\w$]*$/.test(head) ? [head] : [], rest: false };
   }
-  if (start === -1) return [];
+  if (start === -1) return { names: [], rest: false };
   start++;
   let depth = 0;
   let end = start;
@@ -54,13 +62,35 @@ export function parameterNames(fn: (...args: never[]) => unknown): string[] {
       depth--;
     }
   }
-  const params = splitTopLevel(source.slice(start, end));
-  return params
-    .map((p, i) => {
-      const name = /^(?:\.\.\.)?\s*([A-Za-z_$][\w$]*)/.exec(p.trim())?.[1];
-      return name ?? `arg${i}`;
-    })
-    .filter((_, i, all) => !(i === all.length - 1 && params[i]?.trim() === ""));
+  const params = splitTopLevel(source.slice(start, end)).filter((p) => p.trim() !== "");
+  const names = params.map((p, i) => {
+    const name = /^(?:\.\.\.)?\s*([A-Za-z_$][\w$]*)/.exec(p.trim())?.[1];
+    return name ?? `arg${i}`;
+  });
+  return { names, rest: params.at(-1)?.trim().startsWith("...") ?? false };
+}
+
+/** The parameter an argument at `index` binds to: all arguments past a rest parameter bind to it. */
+export function argumentName(names: readonly string[], rest: boolean, index: number): string {
+  if (rest && index >= names.length - 1 && names.length > 0) return names[names.length - 1] ?? "";
+  return names[index] ?? `arg${index}`;
+}
+
+/** Arguments by parameter name; the arguments of a rest parameter are gathered in a list. */
+export function argumentsByName(
+  names: readonly string[],
+  rest: boolean,
+  args: readonly unknown[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < args.length; i++) {
+    if (rest && i >= names.length - 1 && names.length > 0) {
+      out[names[names.length - 1] ?? ""] = args.slice(i);
+      break;
+    }
+    out[names[i] ?? `arg${i}`] = args[i];
+  }
+  return out;
 }
 
 function splitTopLevel(text: string): string[] {

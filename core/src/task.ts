@@ -5,7 +5,7 @@ import { ConfigurationError } from "./errors.js";
 import type { TaskFuture, TaskFutureList } from "./futures.js";
 import type { TaskRunRecord } from "./orchestrator.js";
 import type { Serializer } from "./results/serializers.js";
-import { callerModuleUrl, parameterNames } from "./source-location.js";
+import { callerModuleUrl, parseParameters } from "./source-location.js";
 import type { State } from "./states.js";
 import type { Storage } from "./storage.js";
 import { callTask, mapTask, submitTask } from "./engine/task-run-engine.js";
@@ -73,6 +73,8 @@ export interface TaskDefinition<Args extends readonly unknown[] = unknown[], R =
   readonly options: TaskOptions<R>;
   readonly moduleUrl: string | undefined;
   readonly parameterNames: readonly string[];
+  /** Whether the last parameter is a rest parameter (`...values`). */
+  readonly restParameter: boolean;
   readonly caches: boolean;
   readonly task: Task<Args, R>;
 }
@@ -123,12 +125,14 @@ function buildTask<Args extends unknown[], R>(
   }
   validateTaskOptions(name, options as TaskOptions<never>);
   const callable = ((...args: TaskArgs<Args>) => callTask(definition, args)) as Task<Args, R>;
+  const params = parseParameters(fn as never);
   const definition: TaskDefinition<Args, R> = {
     name,
     fn,
     options,
     moduleUrl,
-    parameterNames: parameterNames(fn as never),
+    parameterNames: params.names,
+    restParameter: params.rest,
     caches:
       options.cacheKeyFn !== undefined ||
       (options.cachePolicy !== undefined && options.cachePolicy !== NONE),

@@ -80,3 +80,23 @@ describe("retry delays", () => {
     expect(new Set(samples).size).toBeGreaterThan(1);
   });
 });
+
+describe("parameter names", () => {
+  it("reads names, defaults and rest parameters from the function's source", async () => {
+    const { parseParameters, argumentsByName } = await import("../src/source-location.js");
+    expect(
+      parseParameters(async function f(a: number, b = 2, ...rest: number[]) {
+        return [a, b, rest];
+      }),
+    ).toEqual({ names: ["a", "b", "rest"], rest: true });
+    expect(parseParameters((x: number) => x)).toEqual({ names: ["x"], rest: false });
+    expect(parseParameters(({ a }: { a: number }, [b]: number[]) => a + (b ?? 0))).toEqual({
+      names: ["arg0", "arg1"],
+      rest: false,
+    });
+    expect(argumentsByName(["a", "values"], true, [1, 2, 3, 4])).toEqual({
+      a: 1,
+      values: [2, 3, 4],
+    });
+  });
+});

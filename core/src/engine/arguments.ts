@@ -4,6 +4,7 @@
  */
 import { isTaskFuture } from "../futures.js";
 import { RunFailedError } from "../errors.js";
+import { argumentName } from "../source-location.js";
 
 const MAX_DEPTH = 4;
 
@@ -66,13 +67,14 @@ export function needsResolving(args: readonly unknown[]): boolean {
 export async function resolveArguments(
   args: readonly unknown[],
   names: readonly string[],
+  rest: boolean,
 ): Promise<{ args: unknown[]; upstream: Record<string, string[]> }> {
   const upstream: Record<string, string[]> = {};
   const resolved: unknown[] = [];
   for (let i = 0; i < args.length; i++) {
     const ids: string[] = [];
     resolved.push(await resolveValue(args[i], 0, ids));
-    if (ids.length > 0) upstream[names[i] ?? `arg${i}`] = ids;
+    if (ids.length > 0) (upstream[argumentName(names, rest, i)] ??= []).push(...ids);
   }
   return { args: resolved, upstream };
 }

@@ -41,6 +41,7 @@ import { previewValue, writeResult } from "./results.js";
 import { retryDelayMs } from "./retry.js";
 import { applyState } from "./transitions.js";
 import { poolWorkerMarker } from "../task-runners/pool/worker-marker.js";
+import { argumentsByName } from "../source-location.js";
 
 const HOSTNAME = hostname();
 
@@ -375,8 +376,10 @@ function recordParameters<R>(
     }
     return out;
   }
-  for (let i = 0; i < args.length; i++) {
-    out[def.parameterNames[i] ?? `arg${i}`] = toJsonValue(args[i]);
+  for (const [name, value] of Object.entries(
+    argumentsByName(def.parameterNames, def.restParameter, args),
+  )) {
+    out[name] = toJsonValue(value);
   }
   return out;
 }
@@ -408,6 +411,8 @@ export function runFlowWithParameters<R>(
     );
   }
   const args = def.parameterNames.map((n) => params[n]);
+  // A rest parameter takes a list: spread it back into positional arguments.
+  if (def.restParameter && Array.isArray(args.at(-1))) args.push(...(args.pop() as unknown[]));
   while (args.length > 0 && args[args.length - 1] === undefined) args.pop();
   return runFlowRun(def, args);
 }

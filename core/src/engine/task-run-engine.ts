@@ -31,6 +31,7 @@ import type { TaskRunner } from "../task-runners/task-runner.js";
 import { raceSignal, linkedController, sleep } from "./abort.js";
 import { activeTaskRuns } from "./active-runs.js";
 import { needsResolving, resolveArguments } from "./arguments.js";
+import { argumentsByName } from "../source-location.js";
 import { describeError, runHooks } from "./hooks.js";
 import { memoryCacheGet, memoryCacheSet, readResult, writeResult } from "./results.js";
 import { retryDelayMs } from "./retry.js";
@@ -184,7 +185,7 @@ export async function runTaskRun<R>(
   try {
     if (options.waitFor) await waitForAll(options.waitFor);
     if (needsResolving(rawArgs)) {
-      const resolved = await resolveArguments(rawArgs, def.parameterNames);
+      const resolved = await resolveArguments(rawArgs, def.parameterNames, def.restParameter);
       args = resolved.args;
       (record as { upstream: Record<string, readonly string[]> }).upstream = resolved.upstream;
     }
@@ -476,8 +477,7 @@ function computeCacheKey<R>(
   args: readonly unknown[],
   flow: FlowRunScope | undefined,
 ): string | undefined {
-  const parameters: Record<string, unknown> = {};
-  for (let i = 0; i < args.length; i++) parameters[def.parameterNames[i] ?? `arg${i}`] = args[i];
+  const parameters = argumentsByName(def.parameterNames, def.restParameter, args);
   const ctx: CacheKeyContext = {
     taskName: def.name,
     taskSource: Function.prototype.toString.call(def.fn),
