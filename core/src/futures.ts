@@ -9,28 +9,38 @@ const FUTURE = Symbol.for("wf.future");
 
 export class TaskFuture<T> implements PromiseLike<T> {
   readonly taskRunId: string;
-  readonly #state: Promise<State<T>>;
-  declare readonly [FUTURE]: true;
+  // Settled by the engine. The promise is made only when someone asks for it: a map() of
+  // 100,000 items must not hold 100,000 pending promises while its runs wait in the queue.
+  private settled: State<T> | undefined;
+  private promise: Promise<State<T>> | undefined;
+  private resolvePromise: ((state: State<T>) => void) | undefined;
 
-  constructor(taskRunId: string, state: Promise<State<T>>) {
+  constructor(taskRunId: string) {
     this.taskRunId = taskRunId;
-    this.#state = state;
-    Object.defineProperty(this, FUTURE, { value: true });
+  }
+
+  /** @internal The engine reports the run's final state. */
+  settle(state: State<T>): void {
+    this.settled = state;
+    this.resolvePromise?.(state);
+    this.resolvePromise = undefined;
   }
 
   /** The final state of the task run (never rejects). */
   state(): Promise<State<T>> {
-    return this.#state;
+    if (this.promise) return this.promise;
+    if (this.settled) return (this.promise = Promise.resolve(this.settled));
+    return (this.promise = new Promise((resolve) => (this.resolvePromise = resolve)));
   }
 
   /** Wait until the task run is finished, whatever its outcome. */
   async wait(): Promise<void> {
-    await this.#state;
+    await this.state();
   }
 
   /** The task run's value; rejects with its error if it did not complete. */
   async result(): Promise<T> {
-    return (await this.#state).result();
+    return (await this.state()).result();
   }
 
   then<R1 = T, R2 = never>(
@@ -40,6 +50,10 @@ export class TaskFuture<T> implements PromiseLike<T> {
     return this.result().then(onfulfilled, onrejected);
   }
 }
+
+// The brand lives on the prototype: a symbol defined per instance would make every future a
+// slow, large dictionary-mode object.
+(TaskFuture.prototype as unknown as Record<symbol, boolean>)[FUTURE] = true;
 
 export function isTaskFuture(value: unknown): value is TaskFuture<unknown> {
   return (

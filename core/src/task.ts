@@ -123,7 +123,7 @@ function buildTask<Args extends unknown[], R>(
       "task(): an anonymous function needs a name: task({ name: 'my_task' }, async () => ...) or a named function",
     );
   }
-  validateTaskOptions(name, options as TaskOptions<never>);
+  validateTaskOptions(name, options as unknown as TaskOptions<never>);
   const callable = ((...args: TaskArgs<Args>) => callTask(definition, args)) as Task<Args, R>;
   const params = parseParameters(fn as never);
   const definition: TaskDefinition<Args, R> = {

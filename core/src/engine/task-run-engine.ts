@@ -78,21 +78,23 @@ export function submitTask<R>(
   const options: RunOptions = def.options.waitFor
     ? { id, runner, waitFor: def.options.waitFor }
     : { id, runner };
+  const future = new TaskFuture<R>(id);
   if (flow) flow.inFlight.count++;
-  // runTaskRun never rejects; a rejection here is the runner's own (closed, crashed).
-  const state = runner
-    .submit(() => runTaskRun(def, args, options))
-    .then(
-      (s) => {
-        flow?.inFlight.done();
-        return s;
-      },
-      (error: unknown) => {
-        flow?.inFlight.done();
-        return Crashed<R>({ message: describeError(error), error: toError(error) });
-      },
+  const finish = (state: State<R>) => {
+    flow?.inFlight.done();
+    future.settle(state);
+  };
+  const work = () => runTaskRun(def, args, options).then(finish);
+  if (runner instanceof ConcurrentTaskRunner) {
+    // The built-in runner queues plain functions: nothing is allocated per waiting run but
+    // the closure itself.
+    runner.enqueue(work);
+  } else {
+    // runTaskRun never rejects; a rejection here is the runner's own (closed, crashed).
+    runner.submit(work).then(undefined, (error: unknown) =>
+      finish(Crashed<R>({ message: describeError(error), error: toError(error) })),
     );
-  const future = new TaskFuture<R>(id, state);
+  }
   return future;
 }
 

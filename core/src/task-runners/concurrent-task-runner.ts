@@ -14,7 +14,7 @@ export class ConcurrentTaskRunner implements TaskRunner {
   readonly limit: number;
   #active = 0;
   // A plain array with a moving head: shift() on 100,000 queued runs would be quadratic.
-  #queue: (() => unknown)[] = [];
+  #queue: (() => Promise<unknown>)[] = [];
   #head = 0;
   #closed = false;
 
@@ -31,8 +31,22 @@ export class ConcurrentTaskRunner implements TaskRunner {
     if (this.#active < this.limit) return this.#start(work);
     // Saturated: park the work with its settle functions; one promise per queued run.
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push(() => this.#start(work).then(resolve, reject));
+      this.#queue.push(() => {
+        const promise = work();
+        promise.then(resolve, reject);
+        return promise;
+      });
     });
+  }
+
+  /**
+   * Run `work` when capacity allows, without a promise per waiting item (the engine's path for
+   * submitted task runs, whose work never rejects and reports its own result).
+   */
+  enqueue(work: () => Promise<unknown>): void {
+    if (this.#closed) throw new Error("the task runner is closed");
+    if (this.#active < this.limit) void this.#start(work);
+    else this.#queue.push(work);
   }
 
   #start<T>(work: () => Promise<T>): Promise<T> {
@@ -55,13 +69,13 @@ export class ConcurrentTaskRunner implements TaskRunner {
 
   #next(): void {
     if (this.#head >= this.#queue.length) return;
-    const start = this.#queue[this.#head];
+    const work = this.#queue[this.#head];
     this.#queue[this.#head++] = undefined as never;
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
     }
-    start?.();
+    if (work) void this.#start(work);
   }
 
   execute(call: TaskCall): Promise<unknown> {
