@@ -39,7 +39,7 @@ export function newId(): string {
   writeHex(counter, 15, 3);
   writeHex(0x8000 | ((randomByte() & 0x3f) << 8) | randomByte(), 19, 4);
   for (let i = 24; i < 36; i += 2) writeHex(randomByte(), i, 2);
-  return out.latin1Slice(0, 36);
+  return out.toString("latin1", 0, 36);
 }
 
 const ADJECTIVES = [

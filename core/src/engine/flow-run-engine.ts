@@ -27,18 +27,17 @@ import {
   Failed,
   Pending,
   Running,
-  Scheduled,
   StateName,
   StateType,
 } from "../states.js";
 import { ConcurrentTaskRunner } from "../task-runners/concurrent-task-runner.js";
 import type { TaskRunner } from "../task-runners/task-runner.js";
-import { linkedController, raceSignal, sleep } from "./abort.js";
+import { linkedController, raceSignal } from "./abort.js";
 import { activeFlowRuns } from "./active-runs.js";
 import { installCrashHandlers } from "./crash-handlers.js";
 import { describeError, runHooks } from "./hooks.js";
 import { previewValue, writeResult } from "./results.js";
-import { retryDelayMs } from "./retry.js";
+import { awaitRetry, retryDelayMs } from "./retry.js";
 import { applyState } from "./transitions.js";
 import { poolWorkerMarker } from "../task-runners/pool/worker-marker.js";
 import { argumentsByName } from "../source-location.js";
@@ -271,21 +270,18 @@ async function attempts<R>(
       });
       const retries = opts.retries ?? 0;
       if (record.runCount <= retries) {
-        const delay = retryDelayMs(opts.retryDelaySeconds, record.runCount, undefined);
-        applyState(
-          orchestrator,
-          record,
-          Scheduled({
-            name: StateName.AwaitingRetry,
-            message: failed.message,
-            details: { scheduledTime: Date.now() + delay, retryCount: record.runCount },
-          }),
-        );
-        logger.warning(
-          `Flow run failed with exception ${describeError(error)} - Retry ${record.runCount}/${retries} will start ${delay > 0 ? `in ${delay / 1000} second(s)` : "immediately"}`,
-        );
         try {
-          await sleep(delay, runController.signal);
+          await awaitRetry({
+            orchestrator,
+            record,
+            failed,
+            error,
+            retries,
+            delayMs: retryDelayMs(opts.retryDelaySeconds, record.runCount, undefined),
+            logger,
+            kind: "Flow",
+            signal: runController.signal,
+          });
         } catch (abortError) {
           return finish(scope, Cancelled<R>({ message: describeError(abortError) }));
         }

@@ -28,13 +28,13 @@ import {
 import type { MapArgs, TaskDefinition } from "../task.js";
 import { ConcurrentTaskRunner } from "../task-runners/concurrent-task-runner.js";
 import type { TaskRunner } from "../task-runners/task-runner.js";
-import { raceSignal, linkedController, sleep } from "./abort.js";
+import { raceSignal, linkedController } from "./abort.js";
 import { activeTaskRuns } from "./active-runs.js";
 import { needsResolving, resolveArguments } from "./arguments.js";
 import { argumentsByName } from "../source-location.js";
 import { describeError, runHooks } from "./hooks.js";
 import { memoryCacheGet, memoryCacheSet, readResult, writeResult } from "./results.js";
-import { retryDelayMs } from "./retry.js";
+import { awaitRetry, retryDelayMs } from "./retry.js";
 import { applyState } from "./transitions.js";
 
 interface RunOptions {
@@ -91,9 +91,11 @@ export function submitTask<R>(
     runner.enqueue(work);
   } else {
     // runTaskRun never rejects; a rejection here is the runner's own (closed, crashed).
-    runner.submit(work).then(undefined, (error: unknown) =>
-      finish(Crashed<R>({ message: describeError(error), error: toError(error) })),
-    );
+    runner
+      .submit(work)
+      .then(undefined, (error: unknown) =>
+        finish(Crashed<R>({ message: describeError(error), error: toError(error) })),
+      );
   }
   return future;
 }
@@ -408,21 +410,18 @@ async function handleFailure<R>(
       }
     }
     if (retry) {
-      const delay = retryDelayMs(opts.retryDelaySeconds, record.runCount, opts.retryJitterFactor);
-      applyState(
-        orchestrator,
-        record,
-        Scheduled({
-          name: StateName.AwaitingRetry,
-          message: failed.message,
-          details: { scheduledTime: Date.now() + delay, retryCount: record.runCount },
-        }),
-      );
-      logger.warning(
-        `Task run failed with exception ${describeError(error)} - Retry ${record.runCount}/${retries} will start ${delay > 0 ? `in ${delay / 1000} second(s)` : "immediately"}`,
-      );
       try {
-        await sleep(delay, scope.flow?.controller.signal);
+        await awaitRetry({
+          orchestrator,
+          record,
+          failed,
+          error,
+          retries,
+          delayMs: retryDelayMs(opts.retryDelaySeconds, record.runCount, opts.retryJitterFactor),
+          logger,
+          kind: "Task",
+          signal: scope.flow?.controller.signal,
+        });
       } catch (abortError) {
         return finishAborted(def, record, scope, orchestrator, abortError);
       }
