@@ -8,7 +8,7 @@ let lastMs = -1;
 let counter = 0;
 // The id is written into one reusable buffer and read out as a single flat string: built with
 // `+`, it would be a tree of a dozen string pieces, kept alive as long as the id (~350 bytes).
-const out = Buffer.alloc(36, "-".charCodeAt(0));
+const out: number[] = Array.from({ length: 36 }, () => "-".charCodeAt(0));
 
 function writeHex(value: number, start: number, digits: number): void {
   for (let i = start + digits - 1; i >= start; i--) {
@@ -39,7 +39,7 @@ export function newId(): string {
   writeHex(counter, 15, 3);
   writeHex(0x8000 | ((randomByte() & 0x3f) << 8) | randomByte(), 19, 4);
   for (let i = 24; i < 36; i += 2) writeHex(randomByte(), i, 2);
-  return out.toString("latin1", 0, 36);
+  return String.fromCharCode.apply(null, out);
 }
 
 const ADJECTIVES = [

@@ -74,30 +74,50 @@ export function submitTask<R>(
 ): TaskFuture<R> {
   const flow = engineContext.getStore()?.flow;
   const runner = flow?.taskRunner ?? (standaloneRunner ??= new ConcurrentTaskRunner());
-  const id = newId();
-  const options: RunOptions = def.options.waitFor
-    ? { id, runner, waitFor: def.options.waitFor }
-    : { id, runner };
-  const future = new TaskFuture<R>(id);
+  const queued = new SubmittedTaskRun(def, args, flow, runner);
   if (flow) flow.inFlight.count++;
-  const finish = (state: State<R>) => {
-    flow?.inFlight.done();
-    future.settle(state);
-  };
-  const work = () => runTaskRun(def, args, options).then(finish);
   if (runner instanceof ConcurrentTaskRunner) {
-    // The built-in runner queues plain functions: nothing is allocated per waiting run but
-    // the closure itself.
-    runner.enqueue(work);
+    runner.enqueue(queued);
   } else {
     // runTaskRun never rejects; a rejection here is the runner's own (closed, crashed).
     runner
-      .submit(work)
-      .then(undefined, (error: unknown) =>
-        finish(Crashed<R>({ message: describeError(error), error: toError(error) })),
-      );
+      .submit(() => queued.run())
+      .then(undefined, (error: unknown) => {
+        queued.finish(Crashed<R>({ message: describeError(error), error: toError(error) }));
+      });
   }
-  return future;
+  return queued.future;
+}
+
+/**
+ * A submitted task run waiting for its turn: one plain object with a method, rather than
+ * closures, because a map() of 100,000 items holds 100,000 of them at once (and closures bound
+ * to names cost a property store each under tsx's keep-names transform).
+ */
+class SubmittedTaskRun<R> {
+  readonly future: TaskFuture<R>;
+
+  constructor(
+    readonly def: TaskDefinition<never, R>,
+    readonly args: readonly unknown[],
+    readonly flow: FlowRunScope | undefined,
+    readonly runner: TaskRunner,
+  ) {
+    this.future = new TaskFuture<R>(newId());
+  }
+
+  run(): Promise<void> {
+    const waitFor = this.def.options.waitFor;
+    const options: RunOptions = waitFor
+      ? { id: this.future.taskRunId, runner: this.runner, waitFor }
+      : { id: this.future.taskRunId, runner: this.runner };
+    return runTaskRun(this.def, this.args, options).then((state) => this.finish(state));
+  }
+
+  finish(state: State<R>): void {
+    this.flow?.inFlight.done();
+    this.future.settle(state);
+  }
 }
 
 /** Map: one submitted run per item; `unmapped(x)` and non-iterables are passed to every run. */
@@ -360,7 +380,8 @@ function execute<R>(
   scope: TaskRunScope,
   runner: TaskRunner | undefined,
 ): Promise<unknown> {
-  if (!runner) {
+  // In process (direct calls and the built-in runner): call the function, no TaskCall needed.
+  if (!runner || runner instanceof ConcurrentTaskRunner) {
     return Promise.resolve((def.fn as (...a: unknown[]) => unknown)(...args));
   }
   return runner.execute({
@@ -372,7 +393,7 @@ function execute<R>(
     taskRunId: scope.record.id,
     taskRunName: scope.record.name,
     flowRunId: scope.flow?.record.id,
-    log: (level, message) => scope.logger.log(level as 20, message),
+    log: scope.logger.log.bind(scope.logger) as (level: number, message: string) => void,
   });
 }
 

@@ -38,8 +38,10 @@ export function applyState(
 
   const flowRun = isFlowRun(record);
   const kind = flowRun ? "flow" : "task";
+  // The state and the event that announces it share one id: one id fewer per state change.
+  const id = newId();
   orchestrator.appendState({
-    id: newId(),
+    id,
     runId: record.id,
     runKind: kind,
     type: state.type,
@@ -53,7 +55,7 @@ export function applyState(
 
   const subject = eventSubject(record, flowRun, isTerminal(state.type));
   orchestrator.appendEvent({
-    id: newId(),
+    id,
     event: `wf.${kind}-run.${state.name}`,
     occurred: state.timestamp,
     resource: subject.resource,

@@ -9,12 +9,32 @@ export interface ConcurrentTaskRunnerOptions {
   readonly limit?: number;
 }
 
+/** Work the runner can start: `run()` starts it and returns its promise. */
+export interface Runnable {
+  run(): Promise<unknown>;
+}
+
+/** Submitted work parked in the queue with the settle functions of its caller's promise. */
+class SettlingWork<T> implements Runnable {
+  constructor(
+    readonly work: () => Promise<T>,
+    readonly resolve: (value: T) => void,
+    readonly reject: (reason: unknown) => void,
+  ) {}
+
+  run(): Promise<T> {
+    const promise = this.work();
+    promise.then(this.resolve, this.reject);
+    return promise;
+  }
+}
+
 export class ConcurrentTaskRunner implements TaskRunner {
   readonly name = "concurrent";
   readonly limit: number;
   #active = 0;
   // A plain array with a moving head: shift() on 100,000 queued runs would be quadratic.
-  #queue: (() => Promise<unknown>)[] = [];
+  #queue: Runnable[] = [];
   #head = 0;
   #closed = false;
 
@@ -31,29 +51,25 @@ export class ConcurrentTaskRunner implements TaskRunner {
     if (this.#active < this.limit) return this.#start(work);
     // Saturated: park the work with its settle functions; one promise per queued run.
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push(() => {
-        const promise = work();
-        promise.then(resolve, reject);
-        return promise;
-      });
+      this.#queue.push(new SettlingWork(work, resolve, reject));
     });
   }
 
   /**
-   * Run `work` when capacity allows, without a promise per waiting item (the engine's path for
-   * submitted task runs, whose work never rejects and reports its own result).
+   * Run `work.run()` when capacity allows, without a promise or closure per waiting item (the
+   * engine's path for submitted task runs, whose work never rejects and reports its own result).
    */
-  enqueue(work: () => Promise<unknown>): void {
+  enqueue(work: Runnable): void {
     if (this.#closed) throw new Error("the task runner is closed");
     if (this.#active < this.limit) void this.#start(work);
     else this.#queue.push(work);
   }
 
-  #start<T>(work: () => Promise<T>): Promise<T> {
+  #start<T>(work: (() => Promise<T>) | Runnable): Promise<T> {
     this.#active++;
     let promise: Promise<T>;
     try {
-      promise = work();
+      promise = (typeof work === "function" ? work() : work.run()) as Promise<T>;
     } catch (error) {
       this.#release();
       return Promise.reject(error);
