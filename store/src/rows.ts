@@ -58,12 +58,18 @@ function stableJson(value: object): string {
 
 // The engine builds one resource and one related list per run and shares them among the run's
 // events (records are read-only once handed over), so their JSON is made once per run.
-const sharedJsonCache = new WeakMap<object, string>();
+// The engine shares one resource object and one related list among a run's events; their JSON
+// is kept on the object itself under a symbol (all such objects share one shape, so this is a
+// fast property read, where a WeakMap lookup per event cost more than the rest of the row).
+const JSON_TEXT = Symbol("wf.store.json");
 function sharedJson(value: object): string {
-  let text = sharedJsonCache.get(value);
+  const holder = value as { [JSON_TEXT]?: string };
+  let text = holder[JSON_TEXT];
   if (text === undefined) {
     text = JSON.stringify(value);
-    sharedJsonCache.set(value, text);
+    if (Object.isExtensible(value)) {
+      Object.defineProperty(value, JSON_TEXT, { value: text, enumerable: false });
+    }
   }
   return text;
 }

@@ -256,7 +256,8 @@ export class RunStore {
     if (options.resourceId !== undefined)
       query = query.where("resource_id", "=", options.resourceId);
     if (options.since !== undefined) query = query.where("occurred", ">=", options.since);
-    query = query.orderBy("occurred", order).orderBy("id", order);
+    // Recording order: ids are UUIDv7, minted when the event is emitted.
+    query = query.orderBy("id", order);
     if (options.limit !== undefined) query = query.limit(options.limit);
     return (await this.#client.all(query)).map(readEvent);
   }
