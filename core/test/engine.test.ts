@@ -575,3 +575,24 @@ describe("cancellation and pause", () => {
     expect(state.message).toMatch(/not resumed within/);
   });
 });
+
+describe("engine failures", () => {
+  it("settles a submitted run as Crashed when the engine itself fails, so nothing waits forever", async () => {
+    const { setOrchestrator } = await import("../src/index.js");
+    setOrchestrator(undefined);
+    const previous = process.env.WF_API_URL;
+    process.env.WF_API_URL = "http://127.0.0.1:9"; // embedded mode off, and no HTTP client yet
+    const { resetSettingsCache } = await import("../src/internal.js");
+    resetSettingsCache();
+    try {
+      const state = await add.submit(1, 2).state();
+      expect(state.type).toBe("CRASHED");
+      expect(state.message).toMatch(/WF_API_URL/);
+      await expect(add(1, 2)).rejects.toThrow(/WF_API_URL/);
+    } finally {
+      if (previous === undefined) delete process.env.WF_API_URL;
+      else process.env.WF_API_URL = previous;
+      resetSettingsCache();
+    }
+  });
+});

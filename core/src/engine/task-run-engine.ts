@@ -111,7 +111,13 @@ class SubmittedTaskRun<R> {
     const options: RunOptions = waitFor
       ? { id: this.future.taskRunId, runner: this.runner, waitFor }
       : { id: this.future.taskRunId, runner: this.runner };
-    return runTaskRun(this.def, this.args, options).then((state) => this.finish(state));
+    // runTaskRun turns every failure of the task into a state; a rejection here is the engine's
+    // own (no store to open, say) and must still settle the future, or the flow would wait forever.
+    return runTaskRun(this.def, this.args, options).then(
+      (state) => this.finish(state),
+      (error: unknown) =>
+        this.finish(Crashed<R>({ message: describeError(error), error: toError(error) })),
+    );
   }
 
   finish(state: State<R>): void {
