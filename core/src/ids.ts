@@ -32,7 +32,7 @@ export function newId(): string {
     lastMs++;
     counter = 0;
   }
-  // xxxxxxxx-xxxx-7xxx-[89ab]xxx-xxxxxxxxxxxx
+  // Layout: 8-4-4-4-12 hex digits; version nibble 7, variant bits 10.
   writeHex(Math.floor(lastMs / 0x10000), 0, 8);
   writeHex(lastMs % 0x10000, 9, 4);
   out[14] = 55; // "7"

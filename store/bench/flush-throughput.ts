@@ -6,15 +6,15 @@
  *   node --conditions=wf-source --import tsx store/bench/flush-throughput.ts [tasks]
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore, type EmbeddedOrchestrator } from "../src/index.js";
 import { newId } from "../src/wf-core.js";
+import { flowRun, taskRun } from "../test/support/records.js";
 import type { EventRecord, FlowRunRecord, StateType, TaskRunRecord } from "../src/wf-core.js";
 
 const TASKS = Number(process.argv[2] ?? 10_000);
 const ROWS_PER_TASK = 7;
-const host = hostname();
 
 interface Sink {
   saveTaskRun(run: TaskRunRecord): void;
@@ -31,29 +31,7 @@ const discard: Sink = {
 };
 
 function newFlowRun(): FlowRunRecord {
-  const now = Date.now();
-  return {
-    id: newId(),
-    name: "swift-otter",
-    tags: [],
-    stateType: "RUNNING",
-    stateName: "Running",
-    stateMessage: undefined,
-    stateTimestamp: now,
-    stateDetails: undefined,
-    createdAt: now,
-    startTime: now,
-    endTime: undefined,
-    runCount: 1,
-    result: undefined,
-    flowName: "bench",
-    flowVersion: undefined,
-    parameters: {},
-    parentFlowRunId: undefined,
-    parentTaskRunId: undefined,
-    pid: process.pid,
-    hostname: host,
-  };
+  return flowRun({ name: "swift-otter", flowName: "bench" });
 }
 
 /** One pass of TASKS tasks into `sink`; resolves to [wall µs, cpu µs] including the final flush. */
@@ -107,27 +85,13 @@ async function pass(sink: Sink, flowRunId: string): Promise<[number, number]> {
   const t0 = performance.now();
   for (let i = 0; i < TASKS; i++) {
     const now = Date.now();
-    const run: TaskRunRecord = {
-      id: newId(),
+    const run: TaskRunRecord = taskRun({
       name: `noop-${(i & 0xfff).toString(16)}`,
-      tags: [],
-      stateType: "PENDING",
-      stateName: "Pending",
-      stateMessage: undefined,
-      stateTimestamp: now,
-      stateDetails: undefined,
-      createdAt: now,
-      startTime: undefined,
-      endTime: undefined,
-      runCount: 0,
-      result: undefined,
       taskKey: "noop",
       flowRunId,
-      cacheKey: undefined,
-      upstream: {},
-      pid: process.pid,
-      hostname: host,
-    };
+      stateTimestamp: now,
+      createdAt: now,
+    });
     transition(run, "PENDING", "Pending");
     await Promise.resolve();
     transition(run, "RUNNING", "Running");
