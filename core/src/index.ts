@@ -84,7 +84,7 @@ export { assertValidKey } from "./storage.js";
 export { LocalFileStorage } from "./results/local-file-storage.js";
 export { jsonSerializer, v8Serializer } from "./results/serializers.js";
 export type { Serializer } from "./results/serializers.js";
-export type { TaskCall, TaskRunner } from "./task-runners/task-runner.js";
+export type { Runnable, TaskCall, TaskRunner } from "./task-runners/task-runner.js";
 export {
   ConcurrentTaskRunner,
   DEFAULT_TASK_CONCURRENCY,

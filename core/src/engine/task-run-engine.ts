@@ -76,7 +76,7 @@ export function submitTask<R>(
   const runner = flow?.taskRunner ?? (standaloneRunner ??= new ConcurrentTaskRunner());
   const queued = new SubmittedTaskRun(def, args, flow, runner);
   if (flow) flow.inFlight.count++;
-  if (runner instanceof ConcurrentTaskRunner) {
+  if (runner.enqueue) {
     runner.enqueue(queued);
   } else {
     // runTaskRun never rejects; a rejection here is the runner's own (closed, crashed).
@@ -386,8 +386,8 @@ function execute<R>(
   scope: TaskRunScope,
   runner: TaskRunner | undefined,
 ): Promise<unknown> {
-  // In process (direct calls and the built-in runner): call the function, no TaskCall needed.
-  if (!runner || runner instanceof ConcurrentTaskRunner) {
+  // In process (direct calls, in-process runners): call the function, no TaskCall needed.
+  if (!runner || runner.inProcess) {
     return Promise.resolve((def.fn as (...a: unknown[]) => unknown)(...args));
   }
   return runner.execute({

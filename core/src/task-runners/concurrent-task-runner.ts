@@ -1,17 +1,12 @@
 /** The default runner: task runs proceed concurrently in this process, at most `limit` at once. */
 import { getNumberSetting } from "../settings.js";
-import type { TaskCall, TaskRunner } from "./task-runner.js";
+import type { Runnable, TaskCall, TaskRunner } from "./task-runner.js";
 
 export const DEFAULT_TASK_CONCURRENCY = 256;
 
 export interface ConcurrentTaskRunnerOptions {
   /** How many submitted task runs may be in flight at once (default: WF_TASK_RUNNER_CONCURRENCY). */
   readonly limit?: number;
-}
-
-/** Work the runner can start: `run()` starts it and returns its promise. */
-export interface Runnable {
-  run(): Promise<unknown>;
 }
 
 /** Submitted work parked in the queue with the settle functions of its caller's promise. */
@@ -31,6 +26,7 @@ class SettlingWork<T> implements Runnable {
 
 export class ConcurrentTaskRunner implements TaskRunner {
   readonly name = "concurrent";
+  readonly inProcess = true;
   readonly limit: number;
   #active = 0;
   // A plain array with a moving head: shift() on 100,000 queued runs would be quadratic.
@@ -55,10 +51,7 @@ export class ConcurrentTaskRunner implements TaskRunner {
     });
   }
 
-  /**
-   * Run `work.run()` when capacity allows, without a promise or closure per waiting item (the
-   * engine's path for submitted task runs, whose work never rejects and reports its own result).
-   */
+  /** Start `work.run()` when capacity allows; a waiting item costs no promise or closure. */
   enqueue(work: Runnable): void {
     if (this.#closed) throw new Error("the task runner is closed");
     if (this.#active < this.limit) void this.#start(work);

@@ -23,9 +23,24 @@ export interface TaskCall {
   readonly log: (level: number, message: string) => void;
 }
 
+/** Queued work: `run()` starts it and returns its promise. */
+export interface Runnable {
+  run(): Promise<unknown>;
+}
+
 export interface TaskRunner {
   /** "concurrent", "thread-pool", "process-pool", ... */
   readonly name: string;
+  /**
+   * True when `execute` just calls the function in this process: the engine then calls it
+   * itself and skips building a TaskCall.
+   */
+  readonly inProcess?: boolean;
+  /**
+   * Optional fast path for submitted task runs: start `work.run()` when capacity allows, with no
+   * promise per waiting item. The engine's work never rejects and reports its own result.
+   */
+  enqueue?(work: Runnable): void;
   /** Run one whole task run (`work`) when capacity allows; resolves or rejects with it. */
   submit<T>(work: () => Promise<T>): Promise<T>;
   /** Call the task's function and resolve with its return value. */
