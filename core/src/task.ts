@@ -75,6 +75,8 @@ export interface TaskDefinition<Args extends readonly unknown[] = unknown[], R =
   readonly parameterNames: readonly string[];
   /** Whether the last parameter is a rest parameter (`...values`). */
   readonly restParameter: boolean;
+  /** The function's source text (for the TASK_SOURCE cache policy), read once. */
+  readonly source: string;
   readonly caches: boolean;
   readonly task: Task<Args, R>;
 }
@@ -133,6 +135,7 @@ function buildTask<Args extends unknown[], R>(
     moduleUrl,
     parameterNames: params.names,
     restParameter: params.rest,
+    source: Function.prototype.toString.call(fn),
     caches:
       options.cacheKeyFn !== undefined ||
       (options.cachePolicy !== undefined && options.cachePolicy !== NONE),

@@ -78,3 +78,18 @@ export async function resolveArguments(
   }
   return { args: resolved, upstream };
 }
+
+/**
+ * Wait for `waitFor` futures and promises; a future whose run did not complete stops the
+ * dependent run the same way a failed future argument does.
+ */
+export async function waitForAll(waitFor: readonly PromiseLike<unknown>[]): Promise<void> {
+  for (const item of waitFor) {
+    if (isTaskFuture(item)) {
+      const state = await item.state();
+      if (!state.isCompleted()) throw new UpstreamFailedError(item.taskRunId, state.name);
+    } else {
+      await item;
+    }
+  }
+}

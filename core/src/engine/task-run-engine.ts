@@ -30,7 +30,7 @@ import { ConcurrentTaskRunner } from "../task-runners/concurrent-task-runner.js"
 import type { TaskRunner } from "../task-runners/task-runner.js";
 import { raceSignal, linkedController } from "./abort.js";
 import { activeTaskRuns } from "./active-runs.js";
-import { needsResolving, resolveArguments } from "./arguments.js";
+import { needsResolving, resolveArguments, waitForAll } from "./arguments.js";
 import { argumentsByName } from "../source-location.js";
 import { describeError, runHooks } from "./hooks.js";
 import { memoryCacheGet, memoryCacheSet, readResult, writeResult } from "./results.js";
@@ -262,22 +262,12 @@ async function orchestrate<R>(
       if (!opts.refreshCache) {
         const hit = await lookupCache(cacheKey, results, orchestrator, logger);
         if (hit) {
-          const state = Completed<R>({
-            name: StateName.Cached,
-            value: hit.value as R,
-            details: { cacheKey },
-          });
-          applyState(orchestrator, record, state);
-          logger.info(`Finished in state ${state.toString()}`);
-          if (opts.onCompletion) {
-            await runHooks(
-              opts.onCompletion,
-              [def.task as never, record, state],
-              logger,
-              "onCompletion",
-            );
-          }
-          return state;
+          return complete(
+            def,
+            record,
+            scope,
+            Completed<R>({ name: StateName.Cached, value: hit.value as R, details: { cacheKey } }),
+          );
         }
       }
     }
@@ -295,7 +285,7 @@ async function orchestrate<R>(
         },
       });
     } catch (error) {
-      return finishAborted(def, record, scope, orchestrator, error);
+      return finishAborted(record, scope, orchestrator, error);
     }
   }
 
@@ -362,18 +352,12 @@ async function orchestrate<R>(
         orchestrator.writeCache({ key: cacheKey, result, expiresAt, createdAt: Date.now() });
         memoryCacheSet(cacheKey, value, expiresAt);
       }
-      const state = Completed<R>({ value, ...(cacheKey ? { details: { cacheKey } } : {}) });
-      applyState(orchestrator, record, state);
-      logger.info(`Finished in state ${state.toString()}`);
-      if (opts.onCompletion) {
-        await runHooks(
-          opts.onCompletion,
-          [def.task as never, record, state],
-          logger,
-          "onCompletion",
-        );
-      }
-      return state;
+      return complete(
+        def,
+        record,
+        scope,
+        Completed<R>({ value, ...(cacheKey ? { details: { cacheKey } } : {}) }),
+      );
     }
   } finally {
     lease?.release();
@@ -416,7 +400,7 @@ async function handleFailure<R>(
   const logger = scope.logger;
   // The enclosing run was cancelled or timed out: this run is cancelled, not failed.
   if (parentSignal.aborted || WfError.is(thrown, "CANCELLED")) {
-    return finishAborted(def, record, scope, orchestrator, thrown);
+    return finishAborted(record, scope, orchestrator, thrown);
   }
   const error = toError(thrown);
   const timedOut = error instanceof TimeoutError;
@@ -450,7 +434,7 @@ async function handleFailure<R>(
           signal: scope.flow?.controller.signal,
         });
       } catch (abortError) {
-        return finishAborted(def, record, scope, orchestrator, abortError);
+        return finishAborted(record, scope, orchestrator, abortError);
       }
       return undefined;
     }
@@ -465,8 +449,28 @@ async function handleFailure<R>(
   return failed;
 }
 
+/** Record a Completed (or Cached) state, log it and run the completion hooks. */
+async function complete<R>(
+  def: TaskDefinition<never, R>,
+  record: TaskRunRecord,
+  scope: TaskRunScope,
+  state: State<R>,
+): Promise<State<R>> {
+  applyState(scope.orchestrator, record, state);
+  scope.logger.info(`Finished in state ${state.toString()}`);
+  // Checked here, not in runHooks, so a task without hooks does not pay for an await.
+  if (def.options.onCompletion) {
+    await runHooks(
+      def.options.onCompletion,
+      [def.task as never, record, state],
+      scope.logger,
+      "onCompletion",
+    );
+  }
+  return state;
+}
+
 function finishAborted<R>(
-  _def: TaskDefinition<never, R>,
   record: TaskRunRecord,
   scope: TaskRunScope,
   orchestrator: Orchestrator,
@@ -508,7 +512,7 @@ function computeCacheKey<R>(
   const parameters = argumentsByName(def.parameterNames, def.restParameter, args);
   const ctx: CacheKeyContext = {
     taskName: def.name,
-    taskSource: Function.prototype.toString.call(def.fn),
+    taskSource: def.source,
     parameters,
     args,
     flowRunId: flow?.record.id,
@@ -537,21 +541,6 @@ async function lookupCache(
       `cached result for key ${key.slice(0, 12)}… could not be read (${describeError(error)}); running the task`,
     );
     return undefined;
-  }
-}
-
-async function waitForAll(waitFor: readonly PromiseLike<unknown>[]): Promise<void> {
-  for (const item of waitFor) {
-    if (item instanceof TaskFuture) {
-      const state = await item.state();
-      if (!state.isCompleted()) {
-        throw new WfError(`waited-for task run ${item.taskRunId} ended in state ${state.name}`, {
-          code: "UPSTREAM_FAILED",
-        });
-      }
-    } else {
-      await item;
-    }
   }
 }
 
