@@ -49,8 +49,8 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise
 /** A controller that aborts when `parent` does, or after `timeoutMs` with `timeoutReason()`. */
 export function linkedController(
   parent: AbortSignal | undefined,
-  timeoutMs: number | undefined,
-  timeoutReason: () => Error,
+  timeoutMs?: number,
+  timeoutReason: () => Error = () => new Error(`timed out after ${timeoutMs} ms`),
 ): { controller: AbortController; dispose(): void } {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;

@@ -22,7 +22,7 @@ export function installCrashHandlers(): void {
   process.on("SIGINT", () => void onSignal("SIGINT", 130));
 }
 
-/** Close out every active run with `make(error)`; returns the flow runs that were closed. */
+/** Close out every active task and flow run that is not finished with the state `make()` gives. */
 function closeActiveRuns(make: () => State<unknown>): void {
   for (const scope of activeTaskRuns) {
     if (isTerminal(scope.record.stateType)) continue;

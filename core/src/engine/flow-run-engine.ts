@@ -136,30 +136,29 @@ export async function runFlowRun<R>(
     name: "wf.flow_runs",
   });
 
-  if (validationError) {
-    const state = Failed<R>({ message: validationError.message, error: validationError });
+  // A run that cannot start (bad parameters, bad task runner) is recorded as Failed at once.
+  const failBeforeStart = async (error: Error): Promise<State<R>> => {
+    const state = Failed<R>({ message: describeError(error), error });
     applyState(orchestrator, record, state, { initial: true });
     logger.error(`Finished in state ${state.toString()}`);
     await orchestrator.flush();
     return state;
-  }
+  };
+  if (validationError) return failBeforeStart(validationError);
 
   let taskRunner: TaskRunner;
   let ownsRunner = false;
   try {
     ({ runner: taskRunner, owned: ownsRunner } = resolveTaskRunner(opts.taskRunner));
   } catch (error) {
-    const state = Failed<R>({ message: describeError(error), error: toError(error) });
-    applyState(orchestrator, record, state, { initial: true });
-    logger.error(`Finished in state ${state.toString()}`);
-    await orchestrator.flush();
-    return state;
+    return failBeforeStart(toError(error));
   }
 
   const logPrints = opts.logPrints ?? parentFlow?.logPrints ?? false;
   if (logPrints) captureConsolePrints();
-  const runController = new AbortController();
-  const parentSignal = parentTask?.signal ?? parentFlow?.controller.signal;
+  // The run aborts with its parent (a cancelled or timed-out parent flow or task).
+  const runLink = linkedController(parentTask?.signal ?? parentFlow?.controller.signal);
+  const runController = runLink.controller;
   const scope: FlowRunScope = {
     kind: "flow",
     record,
@@ -183,8 +182,6 @@ export async function runFlowRun<R>(
   logger.info(`Beginning flow run '${record.name}' for flow '${def.name}'`);
 
   let cancelRequested = false;
-  const onParentAbort = () => runController.abort(parentSignal?.reason);
-  parentSignal?.addEventListener("abort", onParentAbort, { once: true });
   const unwatch = orchestrator.watchFlowRun(record.id, (command) => {
     if (command.kind === "cancel") {
       if (cancelRequested || record.stateType === StateType.CANCELLED) return;
@@ -209,7 +206,7 @@ export async function runFlowRun<R>(
     return state;
   } finally {
     unwatch();
-    parentSignal?.removeEventListener("abort", onParentAbort);
+    runLink.dispose();
     activeFlowRuns.delete(scope);
     if (ownsRunner) await taskRunner.close();
     await orchestrator.flush();
@@ -313,8 +310,7 @@ async function attempts<R>(
 function finish<R>(scope: FlowRunScope, state: State<R>): State<R> {
   applyState(scope.orchestrator, scope.record, state);
   const line = `Finished in state ${state.toString()}`;
-  if (state.isCompleted()) scope.logger.info(line);
-  else if (state.isCancelled()) scope.logger.info(line);
+  if (state.isCompleted() || state.isCancelled()) scope.logger.info(line);
   else scope.logger.error(line);
   return state;
 }
