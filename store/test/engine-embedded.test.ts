@@ -2,8 +2,7 @@
  * The engine (@wf/core flows and tasks) on the real embedded store: SQLite files in a fresh
  * WF_HOME, read back through other connections and other processes.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
@@ -16,11 +15,11 @@ import {
   type Orchestrator,
   type TaskRunRecord,
 } from "@wf/core";
-import { clearMemoryCache, resetLoggingCache, resetSettingsCache } from "@wf/core/internal";
 import { openStore, type RunStore, type Store } from "../src/index.js";
 import { SqliteClient } from "../src/sqlite-client.js";
 import { SqliteWriterThread } from "../src/sqlite-writer-thread.js";
 import { lastJsonLine, runEngineFixture, startEngineFixture } from "./support/engine-processes.js";
+import { freshWfEnvironment } from "./support/engine-environment.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -29,14 +28,8 @@ let url: string;
 const opened: Store[] = [];
 
 beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), "wf-engine-"));
+  home = freshWfEnvironment("wf-engine-");
   url = join(home, "wf.db");
-  for (const key of Object.keys(process.env)) if (key.startsWith("WF_")) delete process.env[key];
-  process.env.WF_HOME = home;
-  process.env.WF_LOGGING_LEVEL = process.env.WF_TEST_LOG_LEVEL ?? "CRITICAL";
-  resetSettingsCache();
-  resetLoggingCache();
-  clearMemoryCache();
 });
 
 afterEach(async () => {

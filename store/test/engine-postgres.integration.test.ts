@@ -3,15 +3,14 @@
  * committed before `await flow()` resolves, and cache hits work across processes. Skipped locally
  * (with the reason printed) when Postgres binaries are missing; under CI=true that is a failure.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { closeOrchestrator, flow, setOrchestrator, task, taskInputHash } from "@wf/core";
-import { clearMemoryCache, resetLoggingCache, resetSettingsCache } from "@wf/core/internal";
 import { createEmbeddedOrchestrator, openStore } from "../src/index.js";
 import { lastJsonLine, runEngineFixture } from "./support/engine-processes.js";
+import { freshWfEnvironment } from "./support/engine-environment.js";
 import { postgresOrSkip, startPostgres, type PostgresCluster } from "./support/postgres.js";
 
 const binaries = postgresOrSkip();
@@ -32,16 +31,9 @@ describe.skipIf(binaries === undefined)("the engine on Postgres", () => {
   });
 
   beforeEach(async () => {
-    home = mkdtempSync(join(tmpdir(), "wf-engine-pg-"));
     dbName = `wf_engine_${process.pid}_${counter++}`;
     url = await cluster.createDatabase(dbName);
-    for (const key of Object.keys(process.env)) if (key.startsWith("WF_")) delete process.env[key];
-    process.env.WF_HOME = home;
-    process.env.WF_DATABASE_URL = url;
-    process.env.WF_LOGGING_LEVEL = process.env.WF_TEST_LOG_LEVEL ?? "CRITICAL";
-    resetSettingsCache();
-    resetLoggingCache();
-    clearMemoryCache();
+    home = freshWfEnvironment("wf-engine-pg-", { WF_DATABASE_URL: url });
   });
 
   afterEach(async () => {
