@@ -2,6 +2,7 @@
 import { newId } from "./ids.js";
 import type { EventRecord, EventResource, JsonValue } from "./orchestrator.js";
 import { getOrchestrator, peekOrchestrator } from "./orchestrator-registry.js";
+import { redactJson } from "./redaction.js";
 
 export interface EmitEventOptions {
   /** Dotted name, e.g. "marvin.sent.event". */
@@ -27,7 +28,7 @@ export function emitEvent(options: EmitEventOptions): EventRecord {
     occurred: options.occurred?.getTime() ?? Date.now(),
     resource: options.resource,
     related: options.related ?? [],
-    payload: options.payload ?? {},
+    payload: redactJson(options.payload ?? {}),
   };
   const orchestrator = peekOrchestrator();
   if (orchestrator) orchestrator.appendEvent(record);

@@ -80,6 +80,17 @@ export type {
 } from "./orchestrator.js";
 export { getOrchestrator, setOrchestrator, closeOrchestrator } from "./orchestrator-registry.js";
 export type { Storage, StorageCallOptions } from "./storage.js";
+export type { Infrastructure, InfrastructureHandle, InfrastructureJob } from "./infrastructure.js";
+export type { Notification, Notifier } from "./notifier.js";
+export type { SecretBackend } from "./secret-backend.js";
+export { loadBlock } from "./plugin/block-service.js";
+export { Capability } from "./plugin/capabilities.js";
+export {
+  BlockExistsError,
+  BlockNotFoundError,
+  BlockTypeNotFoundError,
+  BlockValidationError,
+} from "./plugin/block-errors.js";
 export { assertValidKey } from "./storage.js";
 export { LocalFileStorage } from "./results/local-file-storage.js";
 export { jsonSerializer, v8Serializer } from "./results/serializers.js";

@@ -6,6 +6,7 @@
 import { format } from "node:util";
 import { engineContext } from "./context.js";
 import { LogLevel, type Orchestrator } from "./orchestrator.js";
+import { redactSecrets } from "./redaction.js";
 import { getBooleanSetting, getSetting } from "./settings.js";
 
 export const LEVEL_NAMES: Readonly<Record<number, string>> = {
@@ -107,7 +108,8 @@ export class RunLogger {
 
   log(level: LogLevel, message: string, ...args: unknown[]): void {
     if (level < loggingThreshold()) return;
-    const text = args.length > 0 ? format(message, ...args) : message;
+    // Secret values loaded from blocks never reach the run log or the console.
+    const text = redactSecrets(args.length > 0 ? format(message, ...args) : message);
     const timestamp = Date.now();
     this.#orchestrator?.appendLog({
       flowRunId: this.#flowRunId,

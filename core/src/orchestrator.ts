@@ -7,6 +7,7 @@
  * reports a flow run's final state. The engine keeps one record object per run and mutates it on
  * each state change, so an implementation may coalesce queued snapshots by id and read the latest.
  */
+import type { BlockRepository } from "./plugin/block-records.js";
 import type { StateDetails, StateType } from "./states.js";
 
 export type JsonValue =
@@ -157,6 +158,9 @@ export interface Orchestrator {
     holderId: string,
     options?: AcquireSlotsOptions,
   ): Promise<ConcurrencyLease | undefined>;
+
+  /** Saved block types and documents (durable writes, unlike the run writes above). */
+  readonly blocks: BlockRepository;
 
   /** Deliver cancel/resume commands sent to this flow run by other processes; returns unsubscribe. */
   watchFlowRun(flowRunId: string, onCommand: (command: RunCommand) => void): () => void;

@@ -33,6 +33,21 @@ export const SETTINGS = {
     description: "folder of the default local result storage",
     default: () => join(wfHome(), "storage"),
   },
+  WF_DEFAULT_RESULT_STORAGE: {
+    description:
+      "block that stores results when a task or flow names none, e.g. s3-bucket/results (default: local files)",
+    default: () => undefined,
+  },
+  WF_DEFAULT_TASK_RUNNER: {
+    description:
+      "task runner block for flows that name none, e.g. process-pool-task-runner/cpu (default: concurrent)",
+    default: () => undefined,
+  },
+  WF_ENCRYPTION_KEY: {
+    description:
+      "key that encrypts secret block fields (base64 of 32 bytes); unset: the OS keychain or $WF_HOME/encryption.key",
+    default: () => undefined,
+  },
   WF_RESULTS_PERSIST_BY_DEFAULT: {
     description: "persist every task and flow result unless the task says otherwise (true/false)",
     default: () => "false",

@@ -18,7 +18,10 @@ import { newFlowRunName, newId } from "../ids.js";
 import { captureConsolePrints, RunLogger } from "../logging.js";
 import type { FlowRunRecord, JsonValue, Orchestrator } from "../orchestrator.js";
 import { getOrchestrator } from "../orchestrator-registry.js";
+import { loadBlock } from "../plugin/block-service.js";
+import { Capability } from "../plugin/capabilities.js";
 import { resolveResultSettings } from "../results/result-settings.js";
+import { getSetting } from "../settings.js";
 import type { State } from "../states.js";
 import {
   Cancelled,
@@ -149,7 +152,7 @@ export async function runFlowRun<R>(
   let taskRunner: TaskRunner;
   let ownsRunner = false;
   try {
-    ({ runner: taskRunner, owned: ownsRunner } = resolveTaskRunner(opts.taskRunner));
+    ({ runner: taskRunner, owned: ownsRunner } = await resolveTaskRunner(opts.taskRunner));
   } catch (error) {
     return failBeforeStart(toError(error));
   }
@@ -342,17 +345,16 @@ async function settlePending(scope: FlowRunScope): Promise<void> {
   await scope.inFlight.drained();
 }
 
-function resolveTaskRunner(value: TaskRunner | string | undefined): {
+async function resolveTaskRunner(value: TaskRunner | string | undefined): Promise<{
   runner: TaskRunner;
   owned: boolean;
-} {
-  if (value === undefined) return { runner: new ConcurrentTaskRunner(), owned: true };
-  if (typeof value === "string") {
-    throw new ConfigurationError(
-      `taskRunner '${value}': block names need the blocks system (coming with @wf/blocks); pass a TaskRunner instance for now`,
-    );
-  }
-  return { runner: value, owned: false };
+}> {
+  const name = value ?? getSetting("WF_DEFAULT_TASK_RUNNER");
+  if (name === undefined || name === "") return { runner: new ConcurrentTaskRunner(), owned: true };
+  if (typeof name !== "string") return { runner: name, owned: false };
+  // A runner loaded by name is this flow run's own: it is closed when the run ends.
+  const runner = await loadBlock<TaskRunner>(name, { capability: Capability.TASK_RUNNER });
+  return { runner, owned: true };
 }
 
 /** Parameters as the run store records them: by name, JSON-safe. */

@@ -1,4 +1,5 @@
 /** Persisting run results to a Storage and reading them back (for cache hits in other processes). */
+import { redactSecrets } from "../redaction.js";
 import type { ResultRecord } from "../orchestrator.js";
 import type { ResultSettings } from "../results/result-settings.js";
 import { resolveSerializer } from "../results/serializers.js";
@@ -13,6 +14,7 @@ export function previewValue(value: unknown): string {
   } catch {
     text = Object.prototype.toString.call(value);
   }
+  text = redactSecrets(text);
   return text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH - 1)}…` : text;
 }
 
@@ -22,7 +24,7 @@ export async function writeResult(
   value: unknown,
 ): Promise<ResultRecord> {
   const bytes = settings.serializer.serialize(value);
-  await settings.storage().write(storageKey, bytes);
+  await (await settings.storage()).write(storageKey, bytes);
   return { storageKey, serializer: settings.serializer.name, preview: previewValue(value) };
 }
 
@@ -31,7 +33,7 @@ export async function readResult(settings: ResultSettings, record: ResultRecord)
     record.serializer === settings.serializer.name
       ? settings.serializer
       : resolveSerializer(record.serializer);
-  return serializer.deserialize(await settings.storage().read(record.storageKey));
+  return serializer.deserialize(await (await settings.storage()).read(record.storageKey));
 }
 
 /** Values cached in this process, so repeated hits skip the database and the storage read. */

@@ -5,6 +5,7 @@
 import { InvalidTransitionError } from "../errors.js";
 import { newId } from "../ids.js";
 import type { EventResource, FlowRunRecord, Orchestrator, TaskRunRecord } from "../orchestrator.js";
+import { redactSecrets } from "../redaction.js";
 import type { State } from "../states.js";
 import { canTransition, isTerminal, StateType, type TransitionOptions } from "../states.js";
 
@@ -26,9 +27,11 @@ export function applyState(
     throw new InvalidTransitionError(from, state.type, record.id);
   }
   const previousName = options.initial ? undefined : record.stateName;
+  // Error messages can quote a loaded secret; the stored state never does.
+  const message = state.message === undefined ? undefined : redactSecrets(state.message);
   record.stateType = state.type;
   record.stateName = state.name;
-  record.stateMessage = state.message;
+  record.stateMessage = message;
   record.stateTimestamp = state.timestamp;
   record.stateDetails = state.details;
   if (state.type === StateType.RUNNING && record.startTime === undefined) {
@@ -46,7 +49,7 @@ export function applyState(
     runKind: kind,
     type: state.type,
     name: state.name,
-    message: state.message,
+    message,
     timestamp: state.timestamp,
     details: state.details,
   });
@@ -65,7 +68,7 @@ export function applyState(
       from_name: previousName ?? null,
       to: state.type,
       name: state.name,
-      message: state.message ?? null,
+      message: message ?? null,
     },
   });
 }

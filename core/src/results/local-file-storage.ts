@@ -2,7 +2,7 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile, cp } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { NotFoundError } from "../errors.js";
-import { assertValidKey, type Storage } from "../storage.js";
+import { assertValidKey, type Storage, type StorageCallOptions } from "../storage.js";
 
 export class LocalFileStorage implements Storage {
   readonly basePath: string;
@@ -16,7 +16,8 @@ export class LocalFileStorage implements Storage {
     return join(this.basePath, ...key.split("/"));
   }
 
-  async read(key: string): Promise<Uint8Array> {
+  async read(key: string, options?: StorageCallOptions): Promise<Uint8Array> {
+    options?.signal?.throwIfAborted();
     try {
       return await readFile(this.#path(key));
     } catch (error) {
@@ -27,7 +28,8 @@ export class LocalFileStorage implements Storage {
     }
   }
 
-  async write(key: string, data: Uint8Array): Promise<void> {
+  async write(key: string, data: Uint8Array, options?: StorageCallOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
     const path = this.#path(key);
     await mkdir(dirname(path), { recursive: true });
     // Write then rename, so a reader in another process never sees half a result.
@@ -70,6 +72,14 @@ export class LocalFileStorage implements Storage {
 
   async getDirectory(key: string, localPath: string): Promise<void> {
     const from = this.#path(key);
+    try {
+      if (!(await stat(from)).isDirectory()) throw Object.assign(new Error(), { code: "ENOENT" });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        throw new NotFoundError(`no directory '${key}' in local storage ${this.basePath}`);
+      }
+      throw error;
+    }
     await mkdir(localPath, { recursive: true });
     await cp(from, localPath, { recursive: true });
   }

@@ -1,2 +1,5 @@
-// @wf/core/testing: helpers for testing flows, tasks and adapters.
+// @wf/core/testing: helpers for testing flows, tasks and adapters, and the ports' conformance suites.
 export { MemoryOrchestrator } from "./memory-orchestrator.js";
+export { MemoryBlockRepository } from "./memory-block-repository.js";
+export { storageConformance } from "./storage-conformance.js";
+export type { StorageConformanceOptions } from "./storage-conformance.js";

@@ -15,10 +15,12 @@ import type {
   StateRecord,
   TaskRunRecord,
 } from "../orchestrator.js";
+import { MemoryBlockRepository } from "./memory-block-repository.js";
 
 export class MemoryOrchestrator implements Orchestrator {
   readonly kind = "memory";
   readonly location = "memory";
+  readonly blocks = new MemoryBlockRepository();
   readonly flowRuns = new Map<string, FlowRunRecord>();
   readonly taskRuns = new Map<string, TaskRunRecord>();
   readonly states: StateRecord[] = [];
