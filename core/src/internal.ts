@@ -17,3 +17,7 @@ export {
 } from "./logging.js";
 export { hashValue } from "./hashing.js";
 export { callerModuleUrl, parameterNames } from "./source-location.js";
+export { MemoryBlockRepository } from "./testing/memory-block-repository.js";
+export * from "./plugin/index.js";
+export { redactJson, hasSecretValues, clearSecretValues } from "./redaction.js";
+export { forgetStorageBlocks } from "./results/result-settings.js";

@@ -48,6 +48,15 @@ export const SETTINGS = {
       "key that encrypts secret block fields (base64 of 32 bytes); unset: the OS keychain or $WF_HOME/encryption.key",
     default: () => undefined,
   },
+  WF_ENCRYPTION_KEY_PREVIOUS: {
+    description:
+      "earlier encryption keys (comma-separated base64), still accepted for decryption after a rotation",
+    default: () => undefined,
+  },
+  WF_ENCRYPTION_KEY_SOURCE: {
+    description: "where the encryption key lives: auto, env, keychain or file",
+    default: () => "auto",
+  },
   WF_RESULTS_PERSIST_BY_DEFAULT: {
     description: "persist every task and flow result unless the task says otherwise (true/false)",
     default: () => "false",

@@ -3,3 +3,5 @@ export { MemoryOrchestrator } from "./memory-orchestrator.js";
 export { MemoryBlockRepository } from "./memory-block-repository.js";
 export { storageConformance } from "./storage-conformance.js";
 export type { StorageConformanceOptions } from "./storage-conformance.js";
+export { notifierConformance } from "./notifier-conformance.js";
+export type { NotifierConformanceOptions, NotifierTarget } from "./notifier-conformance.js";
