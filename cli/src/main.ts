@@ -13,6 +13,7 @@ import { registerRunCommand } from "./commands/run.js";
 import { registerTaskRunCommands } from "./commands/task-run.js";
 import { registerVersionCommand } from "./commands/version.js";
 import { CliError } from "./errors.js";
+import { redact } from "./redact.js";
 
 /** Build the `wf` program (all commands, no side effects until parsed). */
 export function createProgram(): Command {
@@ -87,11 +88,11 @@ function reportError(error: unknown): number {
   } else {
     message = String(error);
   }
-  process.stderr.write(`${pc.red(`error: ${message}`)}\n`);
-  for (const line of details) process.stderr.write(`  ${line}\n`);
+  process.stderr.write(`${pc.red(`error: ${redact(message)}`)}\n`);
+  for (const line of details) process.stderr.write(`  ${redact(line)}\n`);
   if (debug) {
     for (let e: unknown = error; e instanceof Error; e = e.cause) {
-      process.stderr.write(`${e === error ? "" : "caused by: "}${e.stack ?? e.message}\n`);
+      process.stderr.write(`${e === error ? "" : "caused by: "}${redact(e.stack ?? e.message)}\n`);
     }
   }
   return exitCode;

@@ -1,5 +1,6 @@
 /** How the CLI prints: tables and aligned fields for people, JSON for scripts. */
 import pc from "picocolors";
+import { redact } from "./redact.js";
 
 const pad2 = (n: number): string => String(n).padStart(2, "0");
 
@@ -86,12 +87,12 @@ export function truncate(text: string | undefined, max = 60): string {
 }
 
 export function writeLine(text = ""): void {
-  process.stdout.write(`${text}\n`);
+  process.stdout.write(`${redact(text)}\n`);
 }
 
 /** Pretty JSON on stdout: the `--json` output of every command. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${redact(JSON.stringify(value, null, 2))}\n`);
 }
 
 /** A compact, borderless table (cli-table3 is loaded only by commands that list things). */

@@ -7,8 +7,19 @@ export const MASK = "********";
 // Shorter values would blank out ordinary words in every log line.
 const MIN_REDACTED_LENGTH = 4;
 
-const secretValues = new Set<string>();
-let ordered: string[] = [];
+// Kept on globalThis under a registered symbol so every copy of @wf/core in the process, and the
+// CLI's output layer (which does not load the engine), share one list.
+interface SecretRegistry {
+  readonly values: Set<string>;
+  /** Longest first, so a secret that contains another is masked whole. */
+  ordered: string[];
+}
+const REGISTRY = Symbol.for("wf.secret-values");
+const registry: SecretRegistry = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= {
+  values: new Set<string>(),
+  ordered: [],
+}) as SecretRegistry;
+const secretValues = registry.values;
 
 /** Remember secret values so they are redacted from everything wf writes. */
 export function registerSecretValues(values: Iterable<string>): void {
@@ -19,17 +30,17 @@ export function registerSecretValues(values: Iterable<string>): void {
     secretValues.add(value);
     added = true;
   }
-  // Longest first, so a secret that contains another is masked whole.
-  if (added) ordered = [...secretValues].sort((a, b) => b.length - a.length);
+  if (added) registry.ordered = [...secretValues].sort((a, b) => b.length - a.length);
 }
 
 /** True once any secret value has been registered (the hot path checks this first). */
 export function hasSecretValues(): boolean {
-  return ordered.length > 0;
+  return registry.ordered.length > 0;
 }
 
 /** `text` with every registered secret value replaced by `********`. */
 export function redactSecrets(text: string): string {
+  const ordered = registry.ordered;
   if (ordered.length === 0) return text;
   let out = text;
   for (const value of ordered) {
@@ -40,7 +51,7 @@ export function redactSecrets(text: string): string {
 
 /** A JSON-safe value with secret values redacted from every string in it. */
 export function redactJson<T>(value: T): T {
-  if (ordered.length === 0) return value;
+  if (registry.ordered.length === 0) return value;
   const text = JSON.stringify(value);
   if (text === undefined) return value;
   const redacted = redactSecrets(text);
@@ -50,5 +61,5 @@ export function redactJson<T>(value: T): T {
 /** Forget registered values (tests). */
 export function clearSecretValues(): void {
   secretValues.clear();
-  ordered = [];
+  registry.ordered = [];
 }

@@ -57,6 +57,11 @@ export const SETTINGS = {
     description: "where the encryption key lives: auto, env, keychain or file",
     default: () => "auto",
   },
+  WF_PLUGINS: {
+    description:
+      "extra plugin packages to load (comma-separated), besides the project's package.json dependencies",
+    default: () => undefined,
+  },
   WF_RESULTS_PERSIST_BY_DEFAULT: {
     description: "persist every task and flow result unless the task says otherwise (true/false)",
     default: () => "false",
