@@ -25,3 +25,5 @@ export function createBlockService(
 ): BlockSystem {
   return new BlockSystem(options);
 }
+export { describeFields, renderBlockReference } from "./block-reference.js";
+export type { FieldRow, ReferenceBlockType, ReferenceSection } from "./block-reference.js";
