@@ -73,6 +73,36 @@ const workloads: Record<string, () => Promise<Record<string, number>>> = {
     return { ms, runs: 10_000 };
   },
 
+  /** Saving blocks with a secret field: validate, encrypt, one durable insert each. */
+  async blockSave() {
+    const { Webhook } = await import("@wf/blocks");
+    const config = (i: number) => ({
+      url: `http://127.0.0.1:9/hooks/${i}`,
+      headers: { authorization: `Bearer token-${i}-${"x".repeat(32)}` },
+    });
+    for (let i = 0; i < 50; i++) await Webhook.save(`warm-${i}`, config(i)); // opens store and key
+    const count = 2_000;
+    const ms = await timed(async () => {
+      for (let i = 0; i < count; i++) await Webhook.save(`hook-${i}`, config(i));
+    });
+    return { ms, runs: count };
+  },
+
+  /** Loading a saved block by name: read, decrypt (key cached), validate, build the instance. */
+  async blockLoad() {
+    const { Webhook } = await import("@wf/blocks");
+    await Webhook.save("alerts", {
+      url: "http://127.0.0.1:9/hooks/alerts",
+      headers: { authorization: `Bearer ${"x".repeat(40)}` },
+    });
+    for (let i = 0; i < 500; i++) await Webhook.load("alerts"); // warm-up: key unwrapped once
+    const count = 10_000;
+    const ms = await timed(async () => {
+      for (let i = 0; i < count; i++) await Webhook.load("alerts");
+    });
+    return { ms, runs: count };
+  },
+
   /** The floor: the same 10,000 plain async calls plus batched inserts of the rows wf writes. */
   async floor() {
     const db = new Database(join(process.env.WF_HOME ?? ".", "floor.db"));
