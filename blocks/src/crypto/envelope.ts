@@ -35,25 +35,41 @@ export function newDataKey(): Buffer {
 
 function seal(key: Uint8Array, plaintext: Uint8Array, aad: Buffer): string {
   const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad);
   const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   return `${VERSION}:${Buffer.concat([iv, cipher.getAuthTag(), ct]).toString("base64")}`;
 }
 
 function open(key: Uint8Array, sealed: string, aad: Buffer, what: string): Buffer {
-  const [version, body] = sealed.split(":", 2);
-  if (version !== VERSION || body === undefined) {
-    throw new WfError(`${what}: unknown encryption format '${version}'`, { code: "DECRYPT_FAILED" });
+  const colon = sealed.indexOf(":");
+  const version = colon === -1 ? undefined : sealed.slice(0, colon);
+  if (version !== VERSION) {
+    // Name the version only when it looks like one: the string may be a ciphertext or, worse,
+    // a plaintext secret stored by mistake.
+    const shown = version !== undefined && /^v\d{1,3}$/.test(version) ? ` '${version}'` : "";
+    throw new WfError(
+      `${what}: unknown encryption format${shown}; it was written by a newer wf, or is not a wf secret`,
+      { code: "DECRYPT_FAILED" },
+    );
   }
-  const raw = Buffer.from(body, "base64");
+  const raw = Buffer.from(sealed.slice(colon + 1), "base64");
+  // GCM accepts short tags, which would weaken authentication: require the full 16 bytes.
+  if (raw.length < IV_BYTES + TAG_BYTES) {
+    throw new WfError(`${what}: decryption failed (the data is truncated or was altered)`, {
+      code: "DECRYPT_FAILED",
+    });
+  }
   try {
-    const decipher = createDecipheriv("aes-256-gcm", key, raw.subarray(0, IV_BYTES));
+    const decipher = createDecipheriv("aes-256-gcm", key, raw.subarray(0, IV_BYTES), {
+      authTagLength: TAG_BYTES,
+    });
     decipher.setAAD(aad);
     decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
     return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
   } catch (error) {
-    // Never include the ciphertext or key: only say what could not be opened.
+    // Never include the ciphertext or key: only say what could not be opened. The cause is
+    // Node's own message ("Unsupported state or unable to authenticate data"), which holds neither.
     throw new WfError(
       `${what}: decryption failed (wrong key, or the data was altered)`,
       { code: "DECRYPT_FAILED", cause: error },
@@ -78,5 +94,13 @@ export function encryptValue(value: unknown, dataKey: Uint8Array): SecretEnvelop
 
 /** Decrypt an envelope back into its JSON value. */
 export function decryptValue(envelope: SecretEnvelope, dataKey: Uint8Array, what: string): unknown {
-  return JSON.parse(open(dataKey, envelope[ENVELOPE_KEY], FIELD_AAD, what).toString("utf8"));
+  const plaintext = open(dataKey, envelope[ENVELOPE_KEY], FIELD_AAD, what).toString("utf8");
+  try {
+    return JSON.parse(plaintext);
+  } catch {
+    // JSON.parse quotes the text it choked on, which here is the secret: drop its message.
+    throw new WfError(`${what}: the decrypted value is not JSON (it was not written by wf)`, {
+      code: "DECRYPT_FAILED",
+    });
+  }
 }
