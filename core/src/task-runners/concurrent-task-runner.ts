@@ -1,4 +1,5 @@
 /** The default runner: task runs proceed concurrently in this process, at most `limit` at once. */
+import { WfError } from "../errors.js";
 import { getNumberSetting } from "../settings.js";
 import type { Runnable, TaskCall, TaskRunner } from "./task-runner.js";
 
@@ -43,7 +44,7 @@ export class ConcurrentTaskRunner implements TaskRunner {
   }
 
   submit<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(new Error("the task runner is closed"));
+    if (this.#closed) return Promise.reject(closedError());
     if (this.#active < this.limit) return this.#start(work);
     // Saturated: park the work with its settle functions; one promise per queued run.
     return new Promise<T>((resolve, reject) => {
@@ -53,7 +54,7 @@ export class ConcurrentTaskRunner implements TaskRunner {
 
   /** Start `work.run()` when capacity allows; a waiting item costs no promise or closure. */
   enqueue(work: Runnable): void {
-    if (this.#closed) throw new Error("the task runner is closed");
+    if (this.#closed) throw closedError();
     if (this.#active < this.limit) void this.#start(work);
     else this.#queue.push(work);
   }
@@ -88,12 +89,42 @@ export class ConcurrentTaskRunner implements TaskRunner {
   }
 
   execute(call: TaskCall): Promise<unknown> {
-    return Promise.resolve(call.fn(...call.args));
+    // While closing, runs already submitted may still execute (and retry).
+    if (this.#closed && this.#active === 0) return Promise.reject(closedError());
+    if (call.signal.aborted) return Promise.reject(call.signal.reason);
+    let result: Promise<unknown>;
+    try {
+      result = Promise.resolve(call.fn(...call.args));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // A function in this process cannot be interrupted: the call settles with the abort and the
+    // function's own outcome is dropped (the engine does the same for its direct calls).
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(call.signal.reason);
+      call.signal.addEventListener("abort", onAbort, { once: true });
+      result.then(
+        (value) => {
+          call.signal.removeEventListener("abort", onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          call.signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
   }
 
   async close(): Promise<void> {
     this.#closed = true;
   }
+}
+
+function closedError(): WfError {
+  return new WfError("the concurrent task runner is closed; create a new one to run more work", {
+    code: "RUNNER_CLOSED",
+  });
 }
 
 function readDefaultLimit(): number {
