@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { flow, setOrchestrator, task } from "@wf/core";
 import type { Orchestrator } from "@wf/core";
+import { MemoryBlockRepository } from "@wf/core/internal";
 import { openStore } from "../src/index.js";
 
 const TASKS = 10_000;
@@ -31,6 +32,7 @@ const discard: Orchestrator = {
   flushSync: () => true,
   readCache: () => Promise.resolve(undefined),
   acquireConcurrencySlots: () => Promise.resolve(undefined),
+  blocks: new MemoryBlockRepository(),
   watchFlowRun: () => () => undefined,
   close: () => Promise.resolve(),
 };

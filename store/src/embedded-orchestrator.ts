@@ -4,6 +4,7 @@
  * both the fastest path and what lets crash handlers call `flushSync()` from `process.on("exit")`.
  */
 import { BatchWriter, type BatchStatement } from "./batch-writer.js";
+import { SqlBlockRepository } from "./block-repository.js";
 import { tryAcquireSlots } from "./concurrency.js";
 import {
   readCacheRecord,
@@ -23,6 +24,7 @@ import {
   WfError,
   newId,
   type AcquireSlotsOptions,
+  type BlockRepository,
   type CacheRecord,
   type ConcurrencyLease,
   type EventRecord,
@@ -78,6 +80,8 @@ interface Watcher {
 export class EmbeddedOrchestrator implements Orchestrator {
   readonly kind = "embedded";
   readonly location: string;
+  /** Blocks bypass the write-behind queue: each write has committed when it resolves. */
+  readonly blocks: BlockRepository;
 
   readonly #client: SqlClient;
   readonly #sqlite: SqliteClient | undefined;
@@ -126,6 +130,7 @@ export class EmbeddedOrchestrator implements Orchestrator {
     this.#limitsRefreshMs = options.limitsRefreshMs ?? DEFAULT_LIMITS_REFRESH_MS;
     this.#ownsClient = options.ownsClient ?? false;
     this.#useWriterThread = options.writerThread ?? true;
+    this.blocks = new SqlBlockRepository(client);
   }
 
   // ---- write-behind -------------------------------------------------------------------------

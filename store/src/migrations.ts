@@ -2,7 +2,13 @@
  * One migration set for SQLite and Postgres. Migrations are code (not files on disk) so the
  * package works from `src/` and from `dist/` alike. Append new migrations; never edit a shipped one.
  */
-import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import {
+  sql,
+  type ColumnDefinitionBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+} from "kysely";
 import type { StoreDialect } from "./schema.js";
 
 // Migrations receive an untyped Kysely: the schema they build is the one `schema.ts` describes.
@@ -203,9 +209,53 @@ function initial(dialect: StoreDialect): Migration {
   };
 }
 
+function blocks(dialect: StoreDialect): Migration {
+  const ms = "bigint" as const;
+  // Slugs and names compare and sort by code point on both databases, whatever the Postgres
+  // database's locale: listings come out in one order everywhere.
+  const binary = (c: ColumnDefinitionBuilder) =>
+    dialect === "postgres" ? c.modifyFront(sql`collate "C"`) : c;
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("block_types")
+        .addColumn("slug", "text", (c) => binary(c).primaryKey())
+        .addColumn("display_name", "text", (c) => c.notNull())
+        .addColumn("description", "text", (c) => c.notNull())
+        .addColumn("capabilities", "text", (c) => c.notNull())
+        .addColumn("schema", "text", (c) => c.notNull())
+        .addColumn("checksum", "text", (c) => c.notNull())
+        .addColumn("version", "integer", (c) => c.notNull())
+        .addColumn("plugin", "text")
+        .addColumn("updated_at", ms, (c) => c.notNull())
+        .execute();
+
+      // The unique (slug, name) index is also the listing index: by slug, ordered by name.
+      await db.schema
+        .createTable("block_documents")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("slug", "text", (c) => binary(c).notNull())
+        .addColumn("name", "text", (c) => binary(c).notNull())
+        .addColumn("data", "text", (c) => c.notNull())
+        .addColumn("version", "integer", (c) => c.notNull())
+        .addColumn("key_id", "text")
+        .addColumn("wrapped_key", "text")
+        .addColumn("created_at", ms, (c) => c.notNull())
+        .addColumn("updated_at", ms, (c) => c.notNull())
+        .addUniqueConstraint("block_documents_slug_name", ["slug", "name"])
+        .execute();
+    },
+
+    async down(db: AnyDb) {
+      await db.schema.dropTable("block_documents").ifExists().execute();
+      await db.schema.dropTable("block_types").ifExists().execute();
+    },
+  };
+}
+
 /** The migrations, in order; names sort lexically. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
-  return { "0001_initial": initial(dialect) };
+  return { "0001_initial": initial(dialect), "0002_blocks": blocks(dialect) };
 }
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {

@@ -113,6 +113,34 @@ export interface RunCommandsTable {
   consumed_at: number | null;
 }
 
+export interface BlockTypesTable {
+  slug: string;
+  display_name: string;
+  description: string;
+  /** JSON array of strings. */
+  capabilities: string;
+  /** JSON Schema of the block's configuration. */
+  schema: string;
+  checksum: string;
+  version: number;
+  plugin: string | null;
+  updated_at: number;
+}
+
+export interface BlockDocumentsTable {
+  /** UUIDv7 chosen by the caller; kept when the document is overwritten. */
+  id: string;
+  slug: string;
+  name: string;
+  /** JSON object; secret fields are encrypted envelopes. */
+  data: string;
+  version: number;
+  key_id: string | null;
+  wrapped_key: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface StoreDatabase {
   flows: FlowsTable;
   flow_runs: FlowRunsTable;
@@ -124,6 +152,8 @@ export interface StoreDatabase {
   concurrency_limits: ConcurrencyLimitsTable;
   concurrency_slots: ConcurrencySlotsTable;
   run_commands: RunCommandsTable;
+  block_types: BlockTypesTable;
+  block_documents: BlockDocumentsTable;
 }
 
 export type StoreDialect = "sqlite" | "postgres";

@@ -1,6 +1,9 @@
 /** The one place `@wf/store` imports `@wf/core` from (its internal subpath, for wf's own packages). */
 export type {
   AcquireSlotsOptions,
+  BlockDocumentRecord,
+  BlockRepository,
+  BlockTypeRecord,
   CacheRecord,
   ConcurrencyLease,
   EventRecord,
@@ -11,6 +14,7 @@ export type {
   Orchestrator,
   ResultRecord,
   RunCommand,
+  SaveDocumentOutcome,
   StateDetails,
   StateRecord,
   TaskRunRecord,

@@ -228,6 +228,7 @@ function counting(inner: Orchestrator) {
     readCache: (key, signal) => inner.readCache(key, signal),
     acquireConcurrencySlots: (tags, holder, options) =>
       inner.acquireConcurrencySlots(tags, holder, options),
+    blocks: inner.blocks,
     watchFlowRun: (id, onCommand) => inner.watchFlowRun(id, onCommand),
     close: () => inner.close(),
   };
