@@ -100,7 +100,9 @@ export function infrastructureConformance(
       const script =
         'process.exit(process.env.WF_CONFORMANCE_VALUE === "hello ✓" && process.env.WF_CONFORMANCE_OTHER === "2" ? 0 : 7)';
       const exit = await ended(
-        await run(job(script, { env: { WF_CONFORMANCE_VALUE: "hello ✓", WF_CONFORMANCE_OTHER: "2" } })),
+        await run(
+          job(script, { env: { WF_CONFORMANCE_VALUE: "hello ✓", WF_CONFORMANCE_OTHER: "2" } }),
+        ),
       );
       expect(exit.exitCode).toBe(0);
     });
