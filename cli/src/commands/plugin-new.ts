@@ -36,7 +36,7 @@ export function registerPluginNewCommand(pluginGroup: Command): void {
     .requiredOption("--name <package-name>", 'npm package name, e.g. "@acme/wf-plugin"')
     .option(
       "--wf-core <spec>",
-      "the @wf/core dependency: a version range, or file:<path> to a local @wf/core (default: ^ the version wf runs with)",
+      "the @wf/core dependency: a version range, or file:<path> to a local @wf/core checkout (default: a ^ range on the @wf/core wf runs with)",
     )
     .option("--force", "write into a non-empty directory, replacing files with the same names")
     .addHelpText(
