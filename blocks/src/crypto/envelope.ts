@@ -70,10 +70,10 @@ function open(key: Uint8Array, sealed: string, aad: Buffer, what: string): Buffe
   } catch (error) {
     // Never include the ciphertext or key: only say what could not be opened. The cause is
     // Node's own message ("Unsupported state or unable to authenticate data"), which holds neither.
-    throw new WfError(
-      `${what}: decryption failed (wrong key, or the data was altered)`,
-      { code: "DECRYPT_FAILED", cause: error },
-    );
+    throw new WfError(`${what}: decryption failed (wrong key, or the data was altered)`, {
+      code: "DECRYPT_FAILED",
+      cause: error,
+    });
   }
 }
 

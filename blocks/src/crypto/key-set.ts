@@ -37,7 +37,8 @@ export function keyIdFor(prefix: string, key: Uint8Array): string {
 export function decodeKey(base64: string, what: string): Buffer {
   const text = base64.trim();
   const key = Buffer.from(text, "base64");
-  const canonical = /^[A-Za-z0-9+/]+={0,2}$/.test(text) &&
+  const canonical =
+    /^[A-Za-z0-9+/]+={0,2}$/.test(text) &&
     key.toString("base64").replace(/=+$/, "") === text.replace(/=+$/, "");
   if (!canonical || key.length !== KEY_BYTES) {
     throw new ConfigurationError(
@@ -67,7 +68,10 @@ export function currentStoredKey(set: KeySet): StoredKey {
 
 export function serializeKeySet(set: KeySet): string {
   return `${JSON.stringify(
-    { current: set.current, keys: set.keys.map((k) => ({ id: k.id, key: k.key.toString("base64") })) },
+    {
+      current: set.current,
+      keys: set.keys.map((k) => ({ id: k.id, key: k.key.toString("base64") })),
+    },
     null,
     2,
   )}\n`;

@@ -68,11 +68,15 @@ class NativeKeychainClient implements KeychainClient {
   }
 
   async set(service: string, account: string, value: string, signal?: AbortSignal): Promise<void> {
-    await this.#call("write", service, account, signal, (entry) => entry.setPassword(value, signal));
+    await this.#call("write", service, account, signal, (entry) =>
+      entry.setPassword(value, signal),
+    );
   }
 
   async delete(service: string, account: string, signal?: AbortSignal): Promise<boolean> {
-    return this.#call("delete", service, account, signal, (entry) => entry.deleteCredential(signal));
+    return this.#call("delete", service, account, signal, (entry) =>
+      entry.deleteCredential(signal),
+    );
   }
 
   async #call<T>(

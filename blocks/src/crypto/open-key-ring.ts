@@ -206,7 +206,8 @@ class StoreKeyRing implements OpenedKeyRing {
     if (env) return env;
     const file = this.#fileStore();
     const existing = await file.read();
-    if (existing) return { source: file.source, location: file.location, set: existing, store: file };
+    if (existing)
+      return { source: file.source, location: file.location, set: existing, store: file };
     const client = await this.#keychain();
     if (typeof client !== "string") {
       const loaded = await this.#loadKeychain(client, false);
@@ -363,7 +364,8 @@ class StoreKeyRing implements OpenedKeyRing {
     return new WfError(
       `the encryption key of ${this.#home} is kept in the ${location}, but ${why}. ` +
         "Run where the keychain is unlocked and reachable (on Linux, a desktop session with " +
-        "DBUS_SESSION_BUS_ADDRESS set), or set WF_ENCRYPTION_KEY to that key. If the key is lost, " +
+        "DBUS_SESSION_BUS_ADDRESS set), or set WF_ENCRYPTION_KEY to the key kept there (the " +
+        '"key" of the current id in that entry\'s JSON). If the key is lost, ' +
         `delete ${marker} to start with a new one (secret fields saved before cannot be decrypted)`,
       { code: "ENCRYPTION_KEY_MISSING" },
     );
@@ -394,7 +396,9 @@ function loadFromEnv(required: boolean): Loaded | undefined {
     if (!keys.some((k) => k.id === oldId)) keys.push({ id: oldId, key: old });
   }
   const location =
-    current.source === "profile" ? "WF_ENCRYPTION_KEY (from the active profile)" : "WF_ENCRYPTION_KEY";
+    current.source === "profile"
+      ? "WF_ENCRYPTION_KEY (from the active profile)"
+      : "WF_ENCRYPTION_KEY";
   return { source: KeySource.env, location, set: { current: id, keys }, store: undefined };
 }
 

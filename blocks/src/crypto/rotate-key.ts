@@ -55,7 +55,12 @@ export async function rotateEncryptionKey(
   if (!keyRing.addKey || !keyRing.removeKeysExcept || info?.source === "env") {
     const current = await keyRing.current(signal);
     const stale = (await list()).filter((d) => hasWrappedKey(d) && d.keyId !== current.id);
-    const count = await rewrap(repository, await unwrapAll(stale, keyRing, signal), current, signal);
+    const count = await rewrap(
+      repository,
+      await unwrapAll(stale, keyRing, signal),
+      current,
+      signal,
+    );
     const previousKeyIds = info?.previousKeyIds ?? [];
     return {
       keyId: current.id,

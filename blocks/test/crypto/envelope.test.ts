@@ -38,7 +38,16 @@ describe("envelope encryption", () => {
   it("round-trips JSON values of every shape", () => {
     const dataKey = newDataKey();
     expect(dataKey.length).toBe(KEY_BYTES);
-    for (const value of [SECRET, "", 0, 42.5, true, null, [1, "two"], { nested: { a: [SECRET] } }]) {
+    for (const value of [
+      SECRET,
+      "",
+      0,
+      42.5,
+      true,
+      null,
+      [1, "two"],
+      { nested: { a: [SECRET] } },
+    ]) {
       const envelope = encryptValue(value, dataKey);
       expect(isEnvelope(envelope)).toBe(true);
       expect(decryptValue(envelope, dataKey, "field")).toEqual(value);
@@ -60,7 +69,9 @@ describe("envelope encryption", () => {
     const wrapped = wrapDataKey(dataKey, kek);
     expect(Buffer.from(unwrapDataKey(wrapped, kek)).equals(dataKey)).toBe(true);
     const envelope = encryptValue({ password: SECRET }, dataKey);
-    expect(decryptValue(envelope, unwrapDataKey(wrapped, kek), "field")).toEqual({ password: SECRET });
+    expect(decryptValue(envelope, unwrapDataKey(wrapped, kek), "field")).toEqual({
+      password: SECRET,
+    });
   });
 
   it("refuses a wrong key-encryption key without leaking anything", () => {
@@ -94,7 +105,9 @@ describe("envelope encryption", () => {
     const raw = Buffer.from(sealed.slice(3), "base64");
     expect(raw.length).toBe(12 + 16 + 1); // IV, tag, and "1"
     for (const length of [27, 16, 12, 0]) {
-      const short: SecretEnvelope = { [ENVELOPE_KEY]: `v1:${raw.subarray(0, length).toString("base64")}` };
+      const short: SecretEnvelope = {
+        [ENVELOPE_KEY]: `v1:${raw.subarray(0, length).toString("base64")}`,
+      };
       expect(rejection(() => decryptValue(short, dataKey, "field")).code).toBe("DECRYPT_FAILED");
     }
     // GCM itself accepts tags down to 4 bytes: a correct 4-byte tag over an empty data key must
@@ -112,7 +125,9 @@ describe("envelope encryption", () => {
     const key = randomBytes(32);
     const wrapped = wrapDataKey(newDataKey(), key);
     // A wrapped key presented as a field does not open, even under the very same key.
-    expect(() => decryptValue({ [ENVELOPE_KEY]: wrapped }, key, "field")).toThrow(/decryption failed/);
+    expect(() => decryptValue({ [ENVELOPE_KEY]: wrapped }, key, "field")).toThrow(
+      /decryption failed/,
+    );
   });
 
   it("names an unknown version, but never echoes a value that is not an envelope", () => {
@@ -124,7 +139,9 @@ describe("envelope encryption", () => {
     expect(error.code).toBe("DECRYPT_FAILED");
     expect(error.message).not.toContain(plaintext);
     const colon = "pass:word";
-    expect(rejection(() => decryptValue({ [ENVELOPE_KEY]: colon }, dataKey, "f")).message).not.toContain("pass");
+    expect(
+      rejection(() => decryptValue({ [ENVELOPE_KEY]: colon }, dataKey, "f")).message,
+    ).not.toContain("pass");
   });
 
   it("tells envelopes from other values", () => {

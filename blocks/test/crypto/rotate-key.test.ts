@@ -53,7 +53,10 @@ async function save(
 }
 
 /** Decrypt every secret field of every document with a ring; throws if any does not open. */
-async function openAll(repository: MemoryBlockRepository, ring: KeyRing): Promise<Record<string, Secrets>> {
+async function openAll(
+  repository: MemoryBlockRepository,
+  ring: KeyRing,
+): Promise<Record<string, Secrets>> {
   const result: Record<string, Secrets> = {};
   for (const document of await repository.listDocuments()) {
     const secrets: Secrets = {};
@@ -71,7 +74,10 @@ async function openAll(repository: MemoryBlockRepository, ring: KeyRing): Promis
 }
 
 const SECRETS: Record<string, Secrets> = {
-  "aws-credentials/prod": { secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCY", sessionToken: "tok ✓" },
+  "aws-credentials/prod": {
+    secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCY",
+    sessionToken: "tok ✓",
+  },
   "aws-credentials/dev": { secretAccessKey: "dev-secret" },
   "slack-webhook/alerts": { url: "https://hooks.slack.com/services/T0/B0/XXXX" },
 };
@@ -144,7 +150,10 @@ describe("rotating a key file's key", () => {
     // A new ring (nothing in memory) opens everything with the one key left in the file.
     const reopened = openKeyRing({ source: "file" });
     expect(await openAll(repository, reopened)).toEqual(EXPECTED);
-    expect(await reopened.describe()).toMatchObject({ currentKeyId: result.keyId, previousKeyIds: [] });
+    expect(await reopened.describe()).toMatchObject({
+      currentKeyId: result.keyId,
+      previousKeyIds: [],
+    });
     expect(await reopened.find(old.id)).toBeUndefined();
     expect(readFileSync(join(test.home, KEY_FILE_NAME), "utf8")).not.toContain(old.id);
   });
@@ -153,7 +162,8 @@ describe("rotating a key file's key", () => {
     const ring = openKeyRing({ source: "file" });
     await seed(repository, ring);
     const ids = new Set<string>();
-    for (let i = 0; i < 3; i++) ids.add((await rotateEncryptionKey({ repository, keyRing: ring })).keyId);
+    for (let i = 0; i < 3; i++)
+      ids.add((await rotateEncryptionKey({ repository, keyRing: ring })).keyId);
     expect(ids.size).toBe(3);
     expect(await openAll(repository, openKeyRing({ source: "file" }))).toEqual(EXPECTED);
   });
@@ -163,7 +173,9 @@ describe("rotating a key file's key", () => {
     await seed(repository, ring);
     // A document wrapped on another machine, by a key this one never had.
     process.env.WF_ENCRYPTION_KEY = randomBytes(32).toString("base64");
-    await save(repository, openKeyRing({ source: "env" }), "aws-credentials", "other-machine", { k: "v" });
+    await save(repository, openKeyRing({ source: "env" }), "aws-credentials", "other-machine", {
+      k: "v",
+    });
     delete process.env.WF_ENCRYPTION_KEY;
     const keyFile = join(test.home, KEY_FILE_NAME);
     const documentsBefore = await repository.listDocuments();
@@ -238,7 +250,11 @@ describe("rotating a key file's key", () => {
     );
     const reopened = openKeyRing({ source: "file" });
     const current = await reopened.current();
-    expect((await repository.listDocuments()).filter((d) => d.keyId).every((d) => d.keyId === current.id)).toBe(true);
+    expect(
+      (await repository.listDocuments())
+        .filter((d) => d.keyId)
+        .every((d) => d.keyId === current.id),
+    ).toBe(true);
     expect(await openAll(repository, reopened)).toEqual(EXPECTED);
   });
 
@@ -278,7 +294,9 @@ describe("rotating a key file's key", () => {
     await seed(repository, ring);
     const before = await repository.listDocuments();
     const signal = AbortSignal.abort(new Error("stop"));
-    await expect(rotateEncryptionKey({ repository, keyRing: ring, signal })).rejects.toThrow("stop");
+    await expect(rotateEncryptionKey({ repository, keyRing: ring, signal })).rejects.toThrow(
+      "stop",
+    );
     expect(await repository.listDocuments()).toEqual(before);
     expect((await ring.describe()).previousKeyIds).toEqual([]);
   });
@@ -322,7 +340,9 @@ describe("rotating WF_ENCRYPTION_KEY", () => {
     process.env.WF_ENCRYPTION_KEY = randomBytes(32).toString("base64");
     const before = await repository.listDocuments();
     const error = await failure(rotateEncryptionKey({ repository, keyRing: openKeyRing() }));
-    expect(error.message).toContain("'aws-credentials/dev', 'aws-credentials/prod', 'slack-webhook/alerts'");
+    expect(error.message).toContain(
+      "'aws-credentials/dev', 'aws-credentials/prod', 'slack-webhook/alerts'",
+    );
     expect(error.message).toContain("WF_ENCRYPTION_KEY_PREVIOUS");
     expect(await repository.listDocuments()).toEqual(before);
   });
