@@ -135,11 +135,11 @@ export function awsClientSettings(
   const settings: AwsClientSettings = {
     ...(accessKeyId !== undefined && secretAccessKey !== undefined
       ? {
-          credentials: {
+          credentials: Object.freeze({
             accessKeyId,
             secretAccessKey,
             ...(sessionToken !== undefined ? { sessionToken } : {}),
-          },
+          }),
         }
       : {}),
     ...(region !== undefined

@@ -196,6 +196,8 @@ const IAM_ACTION: Readonly<Record<string, string>> = {
   ListObjectsV2: "s3:ListBucket",
   ListBuckets: "s3:ListAllMyBuckets",
 };
+// Calls for which S3 hides a missing key behind a 403 unless s3:ListBucket is allowed.
+const READS = new Set(["GetObject", "HeadObject"]);
 const THROTTLING = new Set(["SlowDown", "Throttling", "ThrottlingException", "RequestTimeout"]);
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",
@@ -311,7 +313,11 @@ function toWfError(error: unknown, ctx: ErrorContext): unknown {
   }
   if (name === "AccessDenied" || status === 403) {
     return new WfError(
-      `access denied for ${what} at ${where}; allow ${IAM_ACTION[ctx.operation] ?? `the ${ctx.operation} call`} in the credentials' IAM policy`,
+      `access denied for ${what} at ${where}; allow ${IAM_ACTION[ctx.operation] ?? `the ${ctx.operation} call`} in the credentials' IAM policy${
+        READS.has(ctx.operation)
+          ? " (S3 also answers a missing key with 403 when s3:ListBucket is not allowed)"
+          : ""
+      }`,
       { code: AwsErrorCode.ACCESS_DENIED, cause },
     );
   }

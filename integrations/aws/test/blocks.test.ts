@@ -1,5 +1,8 @@
 // The two block types as data: their schemas (what they accept and reject, naming the field),
 // their JSON Schema markers, the plugin value, and what create() builds — no network.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { isPlugin, markedFields } from "@wf/core/plugin";
@@ -220,5 +223,28 @@ describe("plugin", () => {
     expect(isPlugin(plugin)).toBe(true);
     expect(plugin.name).toBe("@wf/aws");
     expect(plugin.blockTypes.map((t) => t.slug)).toEqual(["aws-credentials", "s3-bucket"]);
+  });
+});
+
+describe("package layout", () => {
+  const src = fileURLToPath(new URL("../src/", import.meta.url));
+  const sources = readdirSync(src).filter((f) => f.endsWith(".ts"));
+  const text = (file: string) => readFileSync(join(src, file), "utf8");
+
+  it("has one file that imports the AWS SDK", () => {
+    expect(sources.filter((f) => text(f).includes("@aws-sdk/"))).toEqual([
+      "sdk-s3-object-client.ts",
+    ]);
+  });
+
+  it("loads that file only on first use, so importing the plugin does not load the SDK", () => {
+    const importers = sources.filter((f) => /from "\.\/sdk-s3-object-client\.js"/.test(text(f)));
+    for (const file of importers) {
+      expect(text(file), file).not.toMatch(/^import (?!type )[^;]*"\.\/sdk-s3-object-client\.js"/m);
+    }
+    expect(sources.filter((f) => text(f).includes('import("./sdk-s3-object-client.js")'))).toEqual([
+      "aws-credentials.ts",
+      "s3-bucket.ts",
+    ]);
   });
 });
