@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AwsCredentials, S3Bucket } from "@wf/aws";
 import { S3RVER_CREDENTIALS, startS3rverOrSkip } from "./support/s3rver.js";
 
@@ -16,11 +16,9 @@ const BUCKET = "wf-flow-results";
 const OBJECT = `/${BUCKET}/wf-results/square-7`;
 
 const { server, skip } = await startS3rverOrSkip([BUCKET]);
-const home = mkdtempSync(join(tmpdir(), "wf-aws-results-"));
-afterAll(async () => {
-  await server?.close();
-  rmSync(home, { recursive: true, force: true });
-});
+afterAll(() => server?.close());
+// One WF_HOME (run store, cache records) shared by both runs of the fixture.
+let home: string;
 
 interface FlowOutcome {
   readonly pid: number;
@@ -83,6 +81,10 @@ async function readObject(key: string): Promise<unknown> {
 
 describe.skipIf(skip)("task results persisted to S3 (s3rver)", () => {
   let first: FlowOutcome;
+  beforeAll(() => {
+    home = mkdtempSync(join(tmpdir(), "wf-aws-results-"));
+  });
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   it("the first process computes the task and writes its result object into the bucket", async () => {
     const before = server!.requests.length;
