@@ -11,7 +11,9 @@
  *   holds the key, a marker file records it, so a later run that cannot reach the keychain fails
  *   clearly instead of making a new key that cannot open the old secrets.
  *
- * Keys are loaded once per ring and kept in memory; keep one ring per process.
+ * Keys are loaded once per ring and kept in memory, so opening block documents touches neither
+ * disk nor keychain; `current()` (for saving) reads the key file or keychain entry again, so a
+ * long-running process picks up a rotation made by another. Keep one ring per process.
  */
 import { randomBytes } from "node:crypto";
 import { readFile, unlink } from "node:fs/promises";
@@ -93,6 +95,11 @@ interface Loaded {
   set: KeySet;
   /** Undefined for env: wf cannot change the environment. */
   readonly store: KeyStore | undefined;
+  /**
+   * Every key this ring has held, for find(): documents this process wrapped before another
+   * process's rotation removed their key from the store still open here.
+   */
+  seen: KeySet;
 }
 
 class StoreKeyRing implements OpenedKeyRing {
@@ -106,17 +113,32 @@ class StoreKeyRing implements OpenedKeyRing {
   }
 
   async current(signal?: AbortSignal): Promise<EncryptionKey> {
+    const loadsNow = this.#loading === undefined;
     const loaded = await this.#load(signal);
+    // current() wraps new documents (saves, not loads): read the store again, unless it was
+    // read for this very call, so that a long-running process never wraps with a key another
+    // process's rotation has removed.
+    if (loaded.store && !loadsNow) {
+      const fresh = await loaded.store.read(signal);
+      if (!fresh) {
+        throw new WfError(
+          `the encryption keys in ${loaded.store.location} disappeared while wf was running; ` +
+            "restore them from a backup (secret block fields cannot be decrypted without them)",
+          { code: "ENCRYPTION_KEY_MISSING" },
+        );
+      }
+      remember(loaded, fresh);
+    }
     return toEncryptionKey(loaded, currentStoredKey(loaded.set));
   }
 
   async find(id: string, signal?: AbortSignal): Promise<EncryptionKey | undefined> {
     const loaded = await this.#load(signal);
-    let key = findStoredKey(loaded.set, id);
+    let key = findStoredKey(loaded.set, id) ?? findStoredKey(loaded.seen, id);
     if (!key && loaded.store) {
       // Another process may have rotated since this ring loaded: look at the store once more.
       const fresh = await loaded.store.read(signal);
-      if (fresh) loaded.set = fresh;
+      if (fresh) remember(loaded, fresh);
       key = findStoredKey(loaded.set, id);
     }
     return key && toEncryptionKey(loaded, key);
@@ -141,7 +163,7 @@ class StoreKeyRing implements OpenedKeyRing {
     const id = keyIdFor(store.source, key);
     const next: KeySet = { current: id, keys: [...stored.keys, { id, key }] };
     await store.write(next, signal);
-    loaded.set = next;
+    remember(loaded, next);
     return toEncryptionKey(loaded, currentStoredKey(next));
   }
 
@@ -160,7 +182,7 @@ class StoreKeyRing implements OpenedKeyRing {
     if (removed.length > 0) {
       const next: KeySet = { current: keepId, keys: [currentStoredKey(stored)] };
       await store.write(next, signal);
-      loaded.set = next;
+      remember(loaded, next);
     }
     return removed;
   }
@@ -207,7 +229,13 @@ class StoreKeyRing implements OpenedKeyRing {
     const file = this.#fileStore();
     const existing = await file.read();
     if (existing)
-      return { source: file.source, location: file.location, set: existing, store: file };
+      return {
+        source: file.source,
+        location: file.location,
+        set: existing,
+        seen: existing,
+        store: file,
+      };
     const client = await this.#keychain();
     if (typeof client !== "string") {
       const loaded = await this.#loadKeychain(client, false);
@@ -256,7 +284,7 @@ class StoreKeyRing implements OpenedKeyRing {
       set = created ? fresh : await store.read();
       if (!set) throw new Error(`the key file ${store.location} vanished while it was created`);
     }
-    return { source: store.source, location: store.location, set, store };
+    return { source: store.source, location: store.location, set, seen: set, store };
   }
 
   #keychainStore(client: KeychainClient): KeyStore {
@@ -297,6 +325,7 @@ class StoreKeyRing implements OpenedKeyRing {
       source: store.source,
       location: store.location,
       set,
+      seen: set,
       store,
     });
 
@@ -399,7 +428,17 @@ function loadFromEnv(required: boolean): Loaded | undefined {
     current.source === "profile"
       ? "WF_ENCRYPTION_KEY (from the active profile)"
       : "WF_ENCRYPTION_KEY";
-  return { source: KeySource.env, location, set: { current: id, keys }, store: undefined };
+  const set = { current: id, keys };
+  return { source: KeySource.env, location, set, seen: set, store: undefined };
+}
+
+function remember(loaded: Loaded, set: KeySet): void {
+  loaded.set = set;
+  const known = new Set(loaded.seen.keys.map((k) => k.id));
+  loaded.seen = {
+    current: set.current,
+    keys: [...loaded.seen.keys, ...set.keys.filter((k) => !known.has(k.id))],
+  };
 }
 
 function writableStore(loaded: Loaded): KeyStore {

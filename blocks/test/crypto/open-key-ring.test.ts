@@ -209,13 +209,28 @@ describe("the file source", () => {
     expect(JSON.parse(readFileSync(keyFile, "utf8")).current).toBe(keys[0]?.id);
   });
 
-  it("keeps the key in memory once loaded", async () => {
+  it("opens with keys kept in memory, but wraps only with a key still stored", async () => {
     const ring = openKeyRing({ source: "file" });
     const first = await ring.current();
     rmSync(keyFile);
-    expect((await ring.current()).id).toBe(first.id);
     expect((await ring.find(first.id))?.id).toBe(first.id);
+    const error = await failure(ring.current());
+    expect(error.code).toBe("ENCRYPTION_KEY_MISSING");
+    expect(error.message).toContain(keyFile);
     expect(existsSync(keyFile)).toBe(false);
+  });
+
+  it("wraps with the key another process rotated to", async () => {
+    const old = await openKeyRing({ source: "file" }).current();
+    // A server that has only opened documents so far.
+    const longRunning = openKeyRing({ source: "file" });
+    expect((await longRunning.find(old.id))?.id).toBe(old.id);
+    const rotating = openKeyRing({ source: "file" });
+    const added = await rotating.addKey();
+    await rotating.removeKeysExcept(added.id);
+    expect((await longRunning.current()).id).toBe(added.id);
+    // It still opens what it wrapped before, from memory.
+    expect((await longRunning.find(old.id))?.id).toBe(old.id);
   });
 
   it("finds a key another process added after this ring loaded", async () => {

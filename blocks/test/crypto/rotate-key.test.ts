@@ -261,9 +261,10 @@ describe("rotating a key file's key", () => {
   it("re-wraps documents saved under the old key while it ran", async () => {
     const ring = openKeyRing({ source: "file" });
     await seed(repository, ring);
-    // Another process, whose ring still has the old key as current, saves while we re-wrap.
-    const stale = openKeyRing({ source: "file" });
-    await stale.current();
+    // Another process read the key file just before the new key was written, and saves while we
+    // re-wrap: it wraps with the old key.
+    const oldKey = await ring.current();
+    const stale: KeyRing = { current: async () => oldKey, find: (id) => ring.find(id) };
     let saved = false;
     const busy = new (class extends MemoryBlockRepository {
       override async rewrapDocuments(
