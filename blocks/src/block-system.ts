@@ -368,7 +368,8 @@ export class BlockSystem implements BlockService {
     if (!doc) throw new BlockNotFoundError(slug, name);
 
     const revealed: string[] = [];
-    let data: Record<string, unknown> = structuredClone(doc.data) as Record<string, unknown>;
+    // The repository hands out a fresh object per read: it is ours to change.
+    let data = doc.data as Record<string, unknown>;
     if (doc.wrappedKey !== undefined) {
       const dataKey = await this.#dataKey(fullName, doc.keyId, doc.wrappedKey, options.signal);
       data = decryptTree(data, dataKey, fullName, revealed) as Record<string, unknown>;

@@ -110,17 +110,6 @@ async function raceProcesses(url: string, mode: "overwrite" | "keep"): Promise<v
 describe("MemoryBlockRepository (core's reference)", () => {
   blockRepositoryContract(
     async () => ({ repository: new MemoryBlockRepository(), close: async () => undefined }),
-    {
-      // Divergences of core/src/testing/memory-block-repository.ts from the SQL store, reported
-      // to its owner: localeCompare order, a rewrap applied up to the unknown id and a plain
-      // Error, signals ignored.
-      knownFailures: [
-        "names sort by code point, whatever their case and punctuation",
-        "rewrap with an unknown id changes nothing",
-        "rewrap with an unknown id rejects with a NOT_FOUND WfError naming it",
-        "an aborted signal rejects without writing",
-      ],
-    },
   );
 });
 

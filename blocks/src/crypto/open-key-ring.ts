@@ -16,6 +16,7 @@
  * long-running process picks up a rotation made by another. Keep one ring per process.
  */
 import { randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
 import { readFile, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -87,6 +88,8 @@ interface KeyStore {
   readonly location: string;
   read(signal?: AbortSignal): Promise<KeySet | undefined>;
   write(set: KeySet, signal?: AbortSignal): Promise<void>;
+  /** True when the store certainly has not changed since the last read (a cheap check). */
+  unchangedSinceRead?(): boolean;
 }
 
 interface Loaded {
@@ -118,7 +121,7 @@ class StoreKeyRing implements OpenedKeyRing {
     // current() wraps new documents (saves, not loads): read the store again, unless it was
     // read for this very call, so that a long-running process never wraps with a key another
     // process's rotation has removed.
-    if (loaded.store && !loadsNow) {
+    if (loaded.store && !loadsNow && loaded.store.unchangedSinceRead?.() !== true) {
       const fresh = await loaded.store.read(signal);
       if (!fresh) {
         throw new WfError(
@@ -256,11 +259,21 @@ class StoreKeyRing implements OpenedKeyRing {
 
   #fileStore(): KeyStore {
     const path = join(this.#home, KEY_FILE_NAME);
+    // Saves check the file's identity with one stat instead of reading it again: writes replace
+    // the file (temp + rename), so a rotation by another process changes its inode and mtime.
+    let seenAt: string | undefined;
+    const identity = () => {
+      const stats = statSync(path, { throwIfNoEntry: false });
+      return stats ? `${stats.ino}:${stats.mtimeMs}:${stats.size}` : undefined;
+    };
     return {
       source: KeySource.file,
       location: path,
+      unchangedSinceRead: () => seenAt !== undefined && identity() === seenAt,
       async read(signal) {
+        const before = identity();
         const text = await readPrivateFile(path, signal);
+        seenAt = before;
         return text === undefined ? undefined : parseKeySet(text, `the key file ${path}`, "file");
       },
       async write(set, signal) {
