@@ -13,10 +13,21 @@ export { BlockTypeRegistry } from "./block-type-registry.js";
 export { loadProjectPlugins, findProjectManifest, PLUGIN_TOKEN } from "./plugin-host.js";
 export type { FailedPlugin, LoadedPlugin, LoadPluginsOptions, PluginReport } from "./plugin-host.js";
 export { validateWithJsonSchema } from "./json-schema-validation.js";
-export type { EncryptionKey, KeyRing } from "./crypto/key-ring.js";
-export { openKeyRing } from "./crypto/open-key-ring.js";
+export type { EncryptionKey, KeyRing, KeyRingInfo } from "./crypto/key-ring.js";
+export { KeySource } from "./crypto/key-ring.js";
+export { openKeyRing, KEY_FILE_NAME } from "./crypto/open-key-ring.js";
+export type { OpenKeyRingOptions, OpenedKeyRing } from "./crypto/open-key-ring.js";
 export { rotateEncryptionKey } from "./crypto/rotate-key.js";
-export { standardSecretBackends } from "./secret-backends/index.js";
+export type {
+  RotateEncryptionKeyOptions,
+  RotateEncryptionKeyResult,
+} from "./crypto/rotate-key.js";
+export {
+  EnvSecretBackend,
+  FileSecretBackend,
+  KeychainSecretBackend,
+  standardSecretBackends,
+} from "./secret-backends/index.js";
 export * from "./standard/index.js";
 
 /** The block service core loads in embedded mode (`import("@wf/blocks")`). */
