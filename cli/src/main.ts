@@ -5,11 +5,14 @@
  */
 import { Command, CommanderError } from "commander";
 import pc from "picocolors";
+import { registerBlockCommands } from "./commands/block.js";
 import { registerConcurrencyLimitCommands } from "./commands/concurrency-limit.js";
 import { registerConfigCommands } from "./commands/config.js";
 import { registerFlowRunCommands } from "./commands/flow-run.js";
+import { registerPluginCommands } from "./commands/plugin.js";
 import { registerProfileCommands } from "./commands/profile.js";
 import { registerRunCommand } from "./commands/run.js";
+import { registerSecretsCommands } from "./commands/secrets.js";
 import { registerTaskRunCommands } from "./commands/task-run.js";
 import { registerVersionCommand } from "./commands/version.js";
 import { CliError } from "./errors.js";
@@ -42,6 +45,9 @@ Set WF_DEBUG=1 to print stack traces with errors.`,
   registerFlowRunCommands(program);
   registerTaskRunCommands(program);
   registerConcurrencyLimitCommands(program);
+  registerBlockCommands(program);
+  registerPluginCommands(program);
+  registerSecretsCommands(program);
   registerConfigCommands(program);
   registerProfileCommands(program);
   registerVersionCommand(program);

@@ -5,6 +5,24 @@ import { CliError, UsageError } from "../errors.js";
 import { printJson, renderTable, writeLine } from "../output.js";
 import { loadSettings, type SettingName, type SettingsApi } from "../settings.js";
 import { examples } from "./common.js";
+import { maskPassword } from "./version.js";
+
+/** Settings whose values are keys: `wf config` never prints them. */
+const SECRET_SETTINGS: ReadonlySet<string> = new Set([
+  "WF_ENCRYPTION_KEY",
+  "WF_ENCRYPTION_KEY_PREVIOUS",
+]);
+/** Settings that are URLs which may carry a password. */
+const URL_SETTINGS: ReadonlySet<string> = new Set(["WF_API_URL", "WF_DATABASE_URL"]);
+
+/** A setting's value as `wf config` shows it: keys as ********, URL passwords masked. */
+function displayValue(name: string, value: string): string;
+function displayValue(name: string, value: string | undefined): string | undefined;
+function displayValue(name: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === "") return value;
+  if (SECRET_SETTINGS.has(name)) return "********";
+  return URL_SETTINGS.has(name) ? maskPassword(value) : value;
+}
 
 export function registerConfigCommands(program: Command): void {
   const config = program
@@ -34,7 +52,7 @@ export function registerConfigCommands(program: Command): void {
       for (const [key, value] of pairs) profile[key] = value;
       core.writeProfiles(file);
       for (const [key, value] of pairs) {
-        writeLine(`Set ${key}='${value}' in profile '${name}'.`);
+        writeLine(`Set ${key}='${displayValue(key, value)}' in profile '${name}'.`);
         warnIfEnvOverrides(key);
       }
     });
@@ -75,7 +93,10 @@ export function registerConfigCommands(program: Command): void {
       const core = await loadSettings();
       const profile = core.activeProfileName();
       const names = Object.keys(core.SETTINGS).filter(core.isSettingName);
-      const resolved = names.map((n) => ({ name: n, ...core.resolveSetting(n) }));
+      const resolved = names.map((n) => {
+        const { value, source } = core.resolveSetting(n);
+        return { name: n, value: displayValue(n, value), source };
+      });
       if (options.json) {
         printJson({
           profile,
