@@ -189,11 +189,14 @@ describe("wf config and secret settings", () => {
     expect(set.stdout).toBe("Set WF_ENCRYPTION_KEY_PREVIOUS='********' in profile 'default'.\n");
 
     const env = { WF_ENCRYPTION_KEY: key, WF_DATABASE_URL: "postgres://wf:pg-pass-77@db/wf" };
-    const [plain, sources, json] = await Promise.all([
+    const [plain, sources, json, profiles] = await Promise.all([
       wf(["config", "view"], { home, env }),
       wf(["config", "view", "--show-sources"], { home, env }),
       wf(["config", "view", "--json"], { home, env }),
+      wf(["profile", "ls", "--json"], { home, env }),
     ]);
+    const listed = parseJson<{ profiles: { settings: Record<string, string> }[] }>(profiles);
+    expect(listed.profiles[0]?.settings.WF_ENCRYPTION_KEY_PREVIOUS).toBe("********");
     expect(plain.stdout).toContain("WF_ENCRYPTION_KEY='********' (from env)");
     expect(plain.stdout).toContain("WF_ENCRYPTION_KEY_PREVIOUS='********'");
     expect(plain.stdout).toContain("WF_DATABASE_URL='postgres://wf:********@db/wf'");
@@ -209,7 +212,7 @@ describe("wf config and secret settings", () => {
     });
     expect(view.settings.WF_ENCRYPTION_KEY_SOURCE?.value).toBe("auto");
 
-    for (const r of [set, plain, sources, json]) {
+    for (const r of [set, plain, sources, json, profiles]) {
       const text = `${r.stdout}${r.stderr}`;
       expect(text).not.toContain(key);
       for (const k of previous.split(",")) expect(text).not.toContain(k);

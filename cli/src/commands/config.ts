@@ -16,9 +16,9 @@ const SECRET_SETTINGS: ReadonlySet<string> = new Set([
 const URL_SETTINGS: ReadonlySet<string> = new Set(["WF_API_URL", "WF_DATABASE_URL"]);
 
 /** A setting's value as `wf config` shows it: keys as ********, URL passwords masked. */
-function displayValue(name: string, value: string): string;
-function displayValue(name: string, value: string | undefined): string | undefined;
-function displayValue(name: string, value: string | undefined): string | undefined {
+export function displayValue(name: string, value: string): string;
+export function displayValue(name: string, value: string | undefined): string | undefined;
+export function displayValue(name: string, value: string | undefined): string | undefined {
   if (value === undefined || value === "") return value;
   if (SECRET_SETTINGS.has(name)) return "********";
   return URL_SETTINGS.has(name) ? maskPassword(value) : value;

@@ -4,6 +4,7 @@ import pc from "picocolors";
 import { CliError, UsageError } from "../errors.js";
 import { printJson, writeLine } from "../output.js";
 import { loadSettings } from "../settings.js";
+import { displayValue } from "./config.js";
 import { examples } from "./common.js";
 
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -88,7 +89,13 @@ export function registerProfileCommands(program: Command): void {
           profiles: names.map((n) => ({
             name: n,
             active: n === active,
-            settings: file.profiles[n] ?? {},
+            // Shown as `wf config view` shows them: keys masked, URL passwords hidden.
+            settings: Object.fromEntries(
+              Object.entries(file.profiles[n] ?? {}).map(([key, value]) => [
+                key,
+                typeof value === "string" ? displayValue(key, value) : value,
+              ]),
+            ),
           })),
         });
         return;
