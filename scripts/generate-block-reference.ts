@@ -6,13 +6,18 @@ import { plugin as aws } from "@wf/aws";
 import { renderBlockReference, standardPlugin, type ReferenceSection } from "@wf/blocks";
 import { plugin as template } from "@wf/plugin-template";
 
-export const REFERENCE_PATH = fileURLToPath(new URL("../docs/reference/blocks.md", import.meta.url));
+export const REFERENCE_PATH = fileURLToPath(
+  new URL("../docs/reference/blocks.md", import.meta.url),
+);
 
 export function blockReferenceSections(): ReferenceSection[] {
   return [
     { plugin: "@wf/blocks (standard blocks)", types: standardPlugin.blockTypes },
     { plugin: "@wf/aws", types: aws.blockTypes },
-    { plugin: "plugin-template (the example plugin authors start from)", types: template.blockTypes },
+    {
+      plugin: "plugin-template (the example plugin authors start from)",
+      types: template.blockTypes,
+    },
   ];
 }
 

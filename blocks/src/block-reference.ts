@@ -68,11 +68,17 @@ function isSecret(field: JsonSchema): boolean {
 
 function typeName(field: JsonSchema): string {
   const ref = field[BLOCK_REF_KEYWORD] as { slug?: string } | undefined;
-  if (ref && typeof ref === "object") return ref.slug ? `block \`${ref.slug}/<name>\`` : "block `<slug>/<name>`";
-  if (Array.isArray(field.enum)) return field.enum.map((v: JsonValue) => JSON.stringify(v)).join(" \\| ");
+  if (ref && typeof ref === "object")
+    return ref.slug ? `block \`${ref.slug}/<name>\`` : "block `<slug>/<name>`";
+  if (Array.isArray(field.enum))
+    return field.enum.map((v: JsonValue) => JSON.stringify(v)).join(" \\| ");
   const type = field.type;
   if (type === "array") return `${typeName((field.items ?? {}) as JsonSchema)}[]`;
-  if (type === "object" && field.additionalProperties && typeof field.additionalProperties === "object") {
+  if (
+    type === "object" &&
+    field.additionalProperties &&
+    typeof field.additionalProperties === "object"
+  ) {
     return `record of ${typeName(field.additionalProperties as JsonSchema)}`;
   }
   if (typeof type === "string") return field.format ? `${type} (${String(field.format)})` : type;

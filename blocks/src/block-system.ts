@@ -103,7 +103,9 @@ interface TypeView {
   /** Validated (defaults applied) JSON configuration, or issues. */
   readonly validate: (
     config: unknown,
-  ) => { ok: true; value: Record<string, unknown> } | { ok: false; issues: { path: string; message: string }[] };
+  ) =>
+    | { ok: true; value: Record<string, unknown> }
+    | { ok: false; issues: { path: string; message: string }[] };
 }
 
 const MAX_REFERENCE_DEPTH = 16;
@@ -168,7 +170,12 @@ export class BlockSystem implements BlockService {
 
   // ---- saving ----
 
-  async save(type: AnyBlockType, name: string, config: unknown, options: SaveOptions = {}): Promise<void> {
+  async save(
+    type: AnyBlockType,
+    name: string,
+    config: unknown,
+    options: SaveOptions = {},
+  ): Promise<void> {
     this.#registry.add(type, this.#registry.get(type.slug)?.plugin ?? "(in process)");
     await this.#ensureTypeStored(type, options.signal);
     await this.#saveDocument(zodView(type), name, config, options);
@@ -187,7 +194,12 @@ export class BlockSystem implements BlockService {
     await this.#saveDocument(storedView(record), name, config, options);
   }
 
-  async #saveDocument(view: TypeView, name: string, config: unknown, options: SaveOptions): Promise<void> {
+  async #saveDocument(
+    view: TypeView,
+    name: string,
+    config: unknown,
+    options: SaveOptions,
+  ): Promise<void> {
     const fullName = `${view.slug}/${name}`;
     if (!NAME_PATTERN.test(name)) {
       throw new ConfigurationError(
@@ -206,7 +218,9 @@ export class BlockSystem implements BlockService {
       const kek = await this.#keys().current(options.signal);
       const dataKey = newDataKey();
       for (const path of secretPaths) {
-        visitPath(data, path, (value) => (value === undefined ? value : encryptValue(value, dataKey)));
+        visitPath(data, path, (value) =>
+          value === undefined ? value : encryptValue(value, dataKey),
+        );
       }
       keyId = kek.id;
       wrappedKey = wrapDataKey(dataKey, kek.key);
@@ -302,7 +316,10 @@ export class BlockSystem implements BlockService {
     if (this.#typesStored.get(type.slug) === type.checksum) return;
     const stored = await this.#repository.getType(type.slug, signal);
     if (!stored || stored.checksum !== type.checksum || stored.version !== type.version) {
-      await this.#repository.saveType(typeRecord(type, this.#registry.get(type.slug)?.plugin), signal);
+      await this.#repository.saveType(
+        typeRecord(type, this.#registry.get(type.slug)?.plugin),
+        signal,
+      );
     }
     this.#typesStored.set(type.slug, type.checksum);
   }
@@ -320,7 +337,11 @@ export class BlockSystem implements BlockService {
     return this.#load(fullName, options, []);
   }
 
-  async #load(fullName: string, options: BlockServiceLoadOptions, stack: string[]): Promise<unknown> {
+  async #load(
+    fullName: string,
+    options: BlockServiceLoadOptions,
+    stack: string[],
+  ): Promise<unknown> {
     const { type, config } = await this.#resolve(fullName, options, stack);
     return type.create(config, {
       name: fullName,
@@ -329,7 +350,10 @@ export class BlockSystem implements BlockService {
   }
 
   /** Check a saved block's connection with its type's `test()` (or by building it). */
-  async test(fullName: string, options: { signal?: AbortSignal } = {}): Promise<string | undefined> {
+  async test(
+    fullName: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<string | undefined> {
     const { type, config } = await this.#resolve(fullName, options, []);
     const ctx = { name: fullName, ...(options.signal && { signal: options.signal }) };
     if (type.test) return (await type.test(config, ctx)) ?? undefined;
@@ -577,7 +601,10 @@ function zodView(type: AnyBlockType): TypeView {
       const parsed = type.schema.safeParse(config);
       if (!parsed.success) return { ok: false, issues: issuesFromZod(parsed.error) };
       // Store plain JSON: what the schema produced, without functions or class instances.
-      return { ok: true, value: JSON.parse(JSON.stringify(parsed.data)) as Record<string, unknown> };
+      return {
+        ok: true,
+        value: JSON.parse(JSON.stringify(parsed.data)) as Record<string, unknown>,
+      };
     },
   };
 }
@@ -622,7 +649,12 @@ function hasValueAt(data: unknown, paths: readonly FieldPath[]): boolean {
 }
 
 /** Replace every envelope in a JSON tree by its plaintext, collecting string secrets. */
-function decryptTree(node: unknown, dataKey: Buffer, fullName: string, revealed: string[]): unknown {
+function decryptTree(
+  node: unknown,
+  dataKey: Buffer,
+  fullName: string,
+  revealed: string[],
+): unknown {
   if (isEnvelope(node)) {
     const value = decryptValue(node, dataKey, `block '${fullName}'`);
     if (typeof value === "string") revealed.push(value);

@@ -19,7 +19,10 @@ export function validateWithJsonSchema(schema: JsonSchema, data: unknown): Block
   if (validate(data)) return [];
   return (validate.errors ?? []).map((e) => {
     const base = e.instancePath.replace(/^\//, "").split("/").filter(Boolean).join(".");
-    const missing = e.keyword === "required" ? (e.params as { missingProperty?: string }).missingProperty : undefined;
+    const missing =
+      e.keyword === "required"
+        ? (e.params as { missingProperty?: string }).missingProperty
+        : undefined;
     return {
       path: missing ? (base ? `${base}.${missing}` : missing) : base,
       message: missing ? "required" : (e.message ?? "invalid"),

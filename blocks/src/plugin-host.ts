@@ -145,7 +145,11 @@ export async function loadProjectPlugins(options: LoadPluginsOptions = {}): Prom
       .map((s) => s.trim())
       .filter(Boolean);
   for (const name of extra) {
-    consider(name, findPackageManifest(name, manifestPath ? dirname(manifestPath) : projectDir), true);
+    consider(
+      name,
+      findPackageManifest(name, manifestPath ? dirname(manifestPath) : projectDir),
+      true,
+    );
   }
 
   const container = rootContainer.createChildContainer();
@@ -185,7 +189,9 @@ function resolvePlugins(container: DependencyContainer): Plugin[] {
   return container.isRegistered(PLUGIN_TOKEN) ? container.resolveAll<Plugin>(PLUGIN_TOKEN) : [];
 }
 
-async function loadCandidate(candidate: Candidate): Promise<{ plugin: Plugin } | { error: string }> {
+async function loadCandidate(
+  candidate: Candidate,
+): Promise<{ plugin: Plugin } | { error: string }> {
   const entry = candidate.manifest.wf?.plugin;
   if (typeof entry !== "string" || !(entry === "." || entry.startsWith("./"))) {
     return {

@@ -117,7 +117,9 @@ describe("saving and loading", () => {
     const other = system(repository, new FixedKeyRing());
     other.keyRing.keys[0] = { id: "other", key: other.keyRing.keys[0]!.key, source: "test" };
     other.keyRing.currentId = "other";
-    const error = (await other.blocks.load("test-credentials/prod").catch((e: unknown) => e)) as Error;
+    const error = (await other.blocks
+      .load("test-credentials/prod")
+      .catch((e: unknown) => e)) as Error;
     expect(WfError.is(error, "ENCRYPTION_KEY_MISSING")).toBe(true);
     expect(error.message).not.toContain(canary);
   });
@@ -167,7 +169,9 @@ describe("references", () => {
     const { blocks } = system();
     await blocks.save(TestCredentials, "prod", { token: "abcd" });
     await blocks.save(TestClient, "api", { endpoint: "e", credentials: "test-credentials/prod" });
-    await expect(blocks.delete("test-credentials/prod")).rejects.toThrow(/used by test-client\/api/);
+    await expect(blocks.delete("test-credentials/prod")).rejects.toThrow(
+      /used by test-client\/api/,
+    );
     await blocks.delete("test-client/api");
     await blocks.delete("test-credentials/prod");
     expect(await blocks.list()).toEqual([]);
@@ -217,7 +221,10 @@ describe("schema versions", () => {
       version: 2,
       schema: z.strictObject({ url: z.string(), password: secret(z.string()) }),
       migrations: {
-        1: (old) => ({ url: `http://${String(old.host)}:${String(old.port)}`, password: old.password }),
+        1: (old) => ({
+          url: `http://${String(old.host)}:${String(old.port)}`,
+          password: old.password,
+        }),
       },
       create: (c) => c,
     });
@@ -254,7 +261,11 @@ describe("types whose plugin is not installed here", () => {
   it("lists, validates and saves against the stored schema, encrypting its secrets", async () => {
     const repository = new MemoryBlockRepository();
     const keyRing = new FixedKeyRing();
-    const withPlugin = new BlockSystem({ orchestrator: { blocks: repository }, plugins: [plugin], keyRing });
+    const withPlugin = new BlockSystem({
+      orchestrator: { blocks: repository },
+      plugins: [plugin],
+      keyRing,
+    });
     await withPlugin.registerInstalledTypes();
     const bare = new BlockSystem({ orchestrator: { blocks: repository }, plugins: [], keyRing });
     const types = await bare.types();

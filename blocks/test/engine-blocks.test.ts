@@ -126,7 +126,10 @@ describe("taskRunner by block name", () => {
   });
 
   it("fails the flow run before it starts when the runner block is missing", async () => {
-    const f = flow({ name: "missing_runner", taskRunner: "concurrent-task-runner/none" }, async () => 1);
+    const f = flow(
+      { name: "missing_runner", taskRunner: "concurrent-task-runner/none" },
+      async () => 1,
+    );
     const state = await f.returnState();
     expect(state.type).toBe("FAILED");
     expect(state.message).toContain("no block 'concurrent-task-runner/none'");

@@ -44,7 +44,11 @@ async function preloadDependencies(argv) {
     return;
   }
   const packages = [];
-  if (["run", "flow-run", "task-run", "concurrency-limit", "block", "plugin", "secrets"].includes(command))
+  if (
+    ["run", "flow-run", "task-run", "concurrency-limit", "block", "plugin", "secrets"].includes(
+      command,
+    )
+  )
     packages.push("kysely");
   if (["block", "plugin", "secrets"].includes(command)) packages.push("zod");
   await Promise.all(packages.map((name) => import(name).catch(() => undefined)));

@@ -6,8 +6,8 @@ import type { BlockSystem, PluginReport } from "@wf/blocks";
 import type { JsonSchema, JsonValue } from "@wf/core/plugin";
 import type { Store } from "@wf/store";
 import pc from "picocolors";
-import { CliError, UsageError } from "./errors.js";
-import { loadSettings } from "./settings.js";
+import { UsageError } from "./errors.js";
+import { withStore } from "./store.js";
 
 export interface BlockCommandContext {
   readonly blocks: BlockSystem;
@@ -31,7 +31,7 @@ export async function withBlockSystem<T>(
   options: WithBlockSystemOptions = {},
 ): Promise<T> {
   const { createBlockService } = await import("@wf/blocks");
-  return withBlockStore(async (store) => {
+  return withStore(async (store) => {
     const blocks = createBlockService({
       orchestrator: store.orchestrator,
       projectDir: process.cwd(),
@@ -47,23 +47,6 @@ export async function withBlockSystem<T>(
     await blocks.registerInstalledTypes();
     return fn({ blocks, store, plugins });
   });
-}
-
-/** Open the store of the active profile (embedded mode only), hand it to `fn`, close it afterwards. */
-export async function withBlockStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
-  const [{ openStore }, { getSetting }] = await Promise.all([import("@wf/store"), loadSettings()]);
-  if (getSetting("WF_API_URL")) {
-    throw new CliError(
-      "WF_API_URL is set but this command works on the embedded store only so far; unset WF_API_URL",
-    );
-  }
-  const url = getSetting("WF_DATABASE_URL");
-  const store = await openStore(url === undefined ? {} : { url });
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
 }
 
 /** `"slug/name"` checked before anything is opened: a malformed name is a usage error (exit 2). */

@@ -1,10 +1,10 @@
 /** Opening the run store for one command (loaded lazily: commands that do not need it stay fast). */
-import type { RunStore } from "@wf/store";
+import type { RunStore, Store } from "@wf/store";
 import { CliError } from "./errors.js";
 import { loadSettings } from "./settings.js";
 
-/** Open the store of the active profile, hand its RunStore to `fn`, and close it afterwards. */
-export async function withRunStore<T>(fn: (runs: RunStore) => Promise<T>): Promise<T> {
+/** Open the store of the active profile (embedded mode only), hand it to `fn`, close it afterwards. */
+export async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
   const [{ openStore }, { getSetting }] = await Promise.all([import("@wf/store"), loadSettings()]);
   const apiUrl = getSetting("WF_API_URL");
   if (apiUrl) {
@@ -15,8 +15,13 @@ export async function withRunStore<T>(fn: (runs: RunStore) => Promise<T>): Promi
   const url = getSetting("WF_DATABASE_URL");
   const store = await openStore(url === undefined ? {} : { url });
   try {
-    return await fn(store.runs);
+    return await fn(store);
   } finally {
     await store.close();
   }
+}
+
+/** Open the store of the active profile and hand its RunStore to `fn`. */
+export function withRunStore<T>(fn: (runs: RunStore) => Promise<T>): Promise<T> {
+  return withStore((store) => fn(store.runs));
 }

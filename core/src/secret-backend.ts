@@ -9,7 +9,11 @@ export interface SecretBackend {
   /** The secret a reference points to; rejects with a clear error when it is missing. */
   get(reference: string, options?: { readonly signal?: AbortSignal }): Promise<string>;
   /** Store a secret under a reference, where the backend can. */
-  set?(reference: string, value: string, options?: { readonly signal?: AbortSignal }): Promise<void>;
+  set?(
+    reference: string,
+    value: string,
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -37,7 +37,13 @@ describe("a secret saved in a block", () => {
   let flowRunId: string;
 
   it("is saved through the CLI without being echoed", async () => {
-    const created = await run(["block", "create", "secret/api-key", "--json", JSON.stringify({ value: canary })]);
+    const created = await run([
+      "block",
+      "create",
+      "secret/api-key",
+      "--json",
+      JSON.stringify({ value: canary }),
+    ]);
     expect(created.code, created.stderr).toBe(0);
   });
 
@@ -69,7 +75,13 @@ describe("a secret saved in a block", () => {
     await run(["block", "ls", "--json"]);
     await run(["config", "view", "--show-sources"]);
     // An error about the block must not quote it either.
-    const exists = await run(["block", "create", "secret/api-key", "--json", JSON.stringify({ value: canary })]);
+    const exists = await run([
+      "block",
+      "create",
+      "secret/api-key",
+      "--json",
+      JSON.stringify({ value: canary }),
+    ]);
     expect(exists.code).toBe(1);
   });
 

@@ -2,7 +2,16 @@
 // result storage, then with results in `local-file-system/other`, then in `s3-bucket/results` on a
 // real S3-compatible server — and its results are found where each says. The project finds the
 // s3-bucket type the way users' projects do: @wf/aws is in its package.json dependencies.
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,7 +62,10 @@ describe.skipIf(skip)("one flow file, three result storages chosen by name", () 
     );
     symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"), "dir");
     mkdirSync(join(project, "flows"));
-    copyFileSync(join(ROOT, "examples/test/fixtures/swap-flow.ts"), join(project, "flows/report.ts"));
+    copyFileSync(
+      join(ROOT, "examples/test/fixtures/swap-flow.ts"),
+      join(project, "flows/report.ts"),
+    );
 
     const blocks: [string, unknown][] = [
       ["local-file-system/other", { basePath: other }],
@@ -61,7 +73,10 @@ describe.skipIf(skip)("one flow file, three result storages chosen by name", () 
         "aws-credentials/local",
         { ...S3RVER_CREDENTIALS, endpointUrl: s3.endpointUrl, region: "us-east-1" },
       ],
-      ["s3-bucket/results", { bucketName: BUCKET, basePath: "wf", credentials: "aws-credentials/local" }],
+      [
+        "s3-bucket/results",
+        { bucketName: BUCKET, basePath: "wf", credentials: "aws-credentials/local" },
+      ],
     ];
     for (const [name, config] of blocks) {
       const created = await run(["block", "create", name, "--json", JSON.stringify(config)]);
@@ -101,14 +116,20 @@ describe.skipIf(skip)("one flow file, three result storages chosen by name", () 
   it("puts them in s3-bucket/results on the S3 server when that is the default", async () => {
     const before = s3.requests.length;
     await runReport({ WF_DEFAULT_RESULT_STORAGE: "s3-bucket/results" });
-    const puts = s3.requests.slice(before).filter((r) => r.startsWith("PUT ") && r.includes(`/${BUCKET}/wf/`));
+    const puts = s3.requests
+      .slice(before)
+      .filter((r) => r.startsWith("PUT ") && r.includes(`/${BUCKET}/wf/`));
     expect(puts).toHaveLength(2);
     expect(filesUnder(other)).toHaveLength(2);
     expect(filesUnder(join(home, "storage"))).toHaveLength(2);
     // And the objects on the server hold the values (s3rver keeps each object's bytes in a file).
-    const stored = filesUnder(join(s3.directory, BUCKET)).filter((f) => f.endsWith("._S3rver_object"));
+    const stored = filesUnder(join(s3.directory, BUCKET)).filter((f) =>
+      f.endsWith("._S3rver_object"),
+    );
     expect(stored).toHaveLength(2);
-    const values = stored.map((f) => JSON.parse(readFileSync(join(s3.directory, BUCKET, f), "utf8")));
+    const values = stored.map((f) =>
+      JSON.parse(readFileSync(join(s3.directory, BUCKET, f), "utf8")),
+    );
     expect(values).toContainEqual({ answer: 42 });
   });
 });

@@ -108,9 +108,10 @@ async function raceProcesses(url: string, mode: "overwrite" | "keep"): Promise<v
 }
 
 describe("MemoryBlockRepository (core's reference)", () => {
-  blockRepositoryContract(
-    async () => ({ repository: new MemoryBlockRepository(), close: async () => undefined }),
-  );
+  blockRepositoryContract(async () => ({
+    repository: new MemoryBlockRepository(),
+    close: async () => undefined,
+  }));
 });
 
 describe("SqlBlockRepository on SQLite", () => {

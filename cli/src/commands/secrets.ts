@@ -1,7 +1,7 @@
 /** `wf secrets rotate-key`: a new key-encryption key for the secret fields of saved blocks. */
 import type { Command } from "commander";
 import pc from "picocolors";
-import { withBlockStore } from "../blocks.js";
+import { withStore } from "../store.js";
 import { printJson, renderFields, writeLine } from "../output.js";
 import { examples } from "./common.js";
 
@@ -33,7 +33,7 @@ Stop other wf processes (server, workers) while rotating.`,
     )
     .action(async (options: { json?: boolean }) => {
       const { openKeyRing, rotateEncryptionKey } = await import("@wf/blocks");
-      await withBlockStore(async (store) => {
+      await withStore(async (store) => {
         const keyRing = openKeyRing();
         const result = await rotateEncryptionKey({
           repository: store.orchestrator.blocks,

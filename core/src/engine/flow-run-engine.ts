@@ -7,7 +7,6 @@ import { hostname } from "node:os";
 import { engineContext, InFlight, type FlowRunScope } from "../context.js";
 import {
   CancelledError,
-  ConfigurationError,
   ParameterValidationError,
   TimeoutError,
   toError,

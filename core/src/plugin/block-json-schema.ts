@@ -19,7 +19,9 @@ export function toBlockJsonSchema(schema: z.ZodType): JsonSchema {
 
 /** sha256 (hex) of the schema in canonical key order. */
 export function schemaChecksum(schema: JsonSchema): string {
-  return createHash("sha256").update(stringify(schema) ?? "").digest("hex");
+  return createHash("sha256")
+    .update(stringify(schema) ?? "")
+    .digest("hex");
 }
 
 /** A field path: object keys, with "*" for every item of an array or value of a record. */

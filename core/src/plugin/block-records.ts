@@ -60,9 +60,10 @@ export interface BlockRepository {
     signal?: AbortSignal,
   ): Promise<BlockDocumentRecord | undefined>;
   /** Documents sorted by slug then name; all of them, or those of one type. */
-  listDocuments(
-    options?: { readonly slug?: string; readonly signal?: AbortSignal },
-  ): Promise<BlockDocumentRecord[]>;
+  listDocuments(options?: {
+    readonly slug?: string;
+    readonly signal?: AbortSignal;
+  }): Promise<BlockDocumentRecord[]>;
   /** True if a document was deleted. */
   deleteDocument(slug: string, name: string, signal?: AbortSignal): Promise<boolean>;
   /** Replace the wrapped data keys of many documents in one transaction (key rotation). */

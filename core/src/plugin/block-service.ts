@@ -16,7 +16,12 @@ export interface BlockServiceLoadOptions extends BlockLoadOptions {
 }
 
 export interface BlockService {
-  save(type: AnyBlockType, name: string, config: unknown, options?: BlockSaveOptions): Promise<void>;
+  save(
+    type: AnyBlockType,
+    name: string,
+    config: unknown,
+    options?: BlockSaveOptions,
+  ): Promise<void>;
   /** Load `"slug/name"` into a ready instance. */
   load(fullName: string, options?: BlockServiceLoadOptions): Promise<unknown>;
 }

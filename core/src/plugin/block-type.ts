@@ -24,7 +24,9 @@ type ResolveField<F> =
 
 /** The configuration `create()` receives: validated, secrets decrypted, references loaded. */
 export type ResolvedConfig<S extends BlockSchema> = {
-  [K in keyof z.output<S>]: K extends keyof S["shape"] ? ResolveField<S["shape"][K]> : z.output<S>[K];
+  [K in keyof z.output<S>]: K extends keyof S["shape"]
+    ? ResolveField<S["shape"][K]>
+    : z.output<S>[K];
 };
 
 export interface BlockContext {
@@ -77,7 +79,8 @@ export interface BlockType<S extends BlockSchema = BlockSchema, I = unknown> {
   /** sha256 of `jsonSchema`, stored with the type. */
   readonly checksum: string;
   readonly create: (config: ResolvedConfig<S>, ctx: BlockContext) => Promise<I>;
-  readonly test: ((config: ResolvedConfig<S>, ctx: BlockContext) => Promise<string | void>) | undefined;
+  readonly test:
+    ((config: ResolvedConfig<S>, ctx: BlockContext) => Promise<string | void>) | undefined;
   /** Validate, encrypt secret fields and save under `name`. */
   save(name: string, config: z.input<S>, options?: BlockSaveOptions): Promise<void>;
   /** Load the block saved under `name`: a ready instance, references loaded, secrets decrypted. */

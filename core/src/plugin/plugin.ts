@@ -54,6 +54,8 @@ export function definePlugin(definition: PluginDefinition): Plugin {
 /** True for a value made by `definePlugin` (from any copy of @wf/core). */
 export function isPlugin(value: unknown): value is Plugin {
   return (
-    typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[PLUGIN] === true
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[PLUGIN] === true
   );
 }

@@ -9,4 +9,8 @@ export { infrastructureConformance } from "./infrastructure-conformance.js";
 export type { InfrastructureConformanceOptions } from "./infrastructure-conformance.js";
 export { taskRunnerConformance } from "./task-runner-conformance.js";
 export type { TaskRunnerConformanceOptions } from "./task-runner-conformance.js";
-export { secretBackendConformance, type SecretBackendConformanceOptions, type SecretBackendTarget } from "./secret-backend-conformance.js";
+export {
+  secretBackendConformance,
+  type SecretBackendConformanceOptions,
+  type SecretBackendTarget,
+} from "./secret-backend-conformance.js";

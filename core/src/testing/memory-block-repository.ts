@@ -39,7 +39,9 @@ export class MemoryBlockRepository implements BlockRepository {
     if (existing && !options.overwrite) return "exists";
     this.documents.set(
       key,
-      structuredClone(existing ? { ...record, id: existing.id, createdAt: existing.createdAt } : record),
+      structuredClone(
+        existing ? { ...record, id: existing.id, createdAt: existing.createdAt } : record,
+      ),
     );
     return existing ? "updated" : "created";
   }
@@ -66,7 +68,11 @@ export class MemoryBlockRepository implements BlockRepository {
     return this.documents.delete(`${slug}/${name}`);
   }
   async rewrapDocuments(
-    updates: readonly { readonly id: string; readonly keyId: string; readonly wrappedKey: string }[],
+    updates: readonly {
+      readonly id: string;
+      readonly keyId: string;
+      readonly wrappedKey: string;
+    }[],
     signal?: AbortSignal,
   ): Promise<void> {
     signal?.throwIfAborted();

@@ -79,7 +79,9 @@ export function notifierConformance(
     it("rejects with an aborted signal and delivers nothing", async () => {
       const before = (await target.received()).length;
       const signal = AbortSignal.abort(new Error("stop"));
-      await expect(target.notifier.notify({ subject: "x", body: "y" }, { signal })).rejects.toThrow();
+      await expect(
+        target.notifier.notify({ subject: "x", body: "y" }, { signal }),
+      ).rejects.toThrow();
       expect(await since(before)).toHaveLength(0);
     });
 
