@@ -6,3 +6,4 @@ export { dataPipeline as retriesPipeline } from "./retries.js";
 export { cachingDemo } from "./caching.js";
 export { animalFacts } from "./subflows.js";
 export { dataPipeline as eventsPipeline, emitNameEvent } from "./events.js";
+export { archivedReport } from "./blocks.js";

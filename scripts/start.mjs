@@ -2,6 +2,7 @@
 // `npm start`: run every example with `wf run` on the embedded store, then show the runs and
 // where the database is.
 import { spawnSync } from "node:child_process";
+import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -17,11 +18,25 @@ const examples = [
   ["subflows.ts", "animalFacts"],
   ["events.ts", "dataPipeline"],
   ["events.ts", "emitNameEvent"],
+  ["blocks.ts", "archivedReport"],
+];
+
+// The blocks example reads two saved blocks; save (or refresh) them first.
+const home = process.env.WF_HOME || join(homedir(), ".wf");
+const blocks = [
+  ["local-file-system/examples-archive", { basePath: join(home, "archive") }],
+  ["string/examples-greeting", { value: "Hello from a block" }],
 ];
 
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS; // slows every Node start and is not needed offline
 let failed = 0;
+for (const [name, config] of blocks) {
+  console.log(`\n=== wf block create ${name}`);
+  const args = [wf, "block", "create", name, "--json", JSON.stringify(config), "--overwrite"];
+  const r = spawnSync(process.execPath, args, { cwd: root, stdio: "inherit", env });
+  if (r.status !== 0) failed++;
+}
 for (const [file, name] of examples) {
   const target = `examples/${file}:${name}`;
   console.log(`\n=== wf run ${target}`);

@@ -2,7 +2,7 @@
 // checked through the run store the way a user would look at it (`wf flow-run inspect`, ...).
 // Most run in this process; caching across processes and `npm start` run as real processes.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -18,6 +18,8 @@ import { dataPipeline as retriesPipeline } from "../retries.js";
 import { cachingDemo, dataPipeline as cachingPipeline } from "../caching.js";
 import { animalFacts } from "../subflows.js";
 import { dataPipeline as eventsPipeline, emitNameEvent } from "../events.js";
+import { archivedReport } from "../blocks.js";
+import { LocalFileSystem, StringBlock } from "@wf/blocks";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const WF_BIN = join(ROOT, "cli", "bin", "wf.js");
@@ -442,25 +444,49 @@ describe("events.ts", () => {
 
 // ---- npm start --------------------------------------------------------------------------------
 
+describe("blocks.ts", () => {
+  it("archivedReport reads a saved string block and persists its result where the storage block says", async () => {
+    const archive = join(home, "archive-test");
+    await LocalFileSystem.save("examples-archive", { basePath: archive });
+    await StringBlock.save("examples-greeting", { value: "Hello from a block" });
+    expect(await archivedReport()).toEqual({ count: 5, total: 14 });
+    const files = readdirSync(archive, { recursive: true, withFileTypes: true }).filter((e) =>
+      e.isFile(),
+    );
+    expect(files).toHaveLength(1);
+    const stored = readFileSync(join(files[0]!.parentPath, files[0]!.name), "utf8");
+    expect(JSON.parse(stored)).toEqual({ count: 5, total: 14 });
+    // Without the string block the flow cannot start its work: loading it is part of the run.
+    await closeOrchestrator();
+    setOrchestrator(await createEmbeddedOrchestrator({ url: join(home, "other.db") }));
+    const state = await archivedReport.returnState();
+    expect(state.type).toBe("FAILED");
+    expect(state.message).toContain("no block 'string/examples-greeting'");
+  });
+});
+
 describe("npm start", () => {
   it("runs every example, prints the runs table and where the database is", async () => {
-    const result = await runNode([join(ROOT, "scripts", "start.mjs")], 60_000);
+    const result = await runNode([join(ROOT, "scripts", "start.mjs")], 120_000);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stderr).not.toMatch(/did not complete/);
-    // Nine examples, each `wf run` printing its final state.
-    expect(result.stdout.match(/^=== wf run examples\/.+$/gm)).toHaveLength(9);
-    expect(result.stdout.match(/^state\s+Completed$/gm)).toHaveLength(9);
-    // The runs table: its header and one row per flow run (14, subflows included).
+    // Ten examples, each `wf run` printing its final state, after the blocks example's blocks.
+    expect(result.stdout.match(/^=== wf block create .+$/gm)).toHaveLength(2);
+    expect(result.stdout.match(/^=== wf run examples\/.+$/gm)).toHaveLength(10);
+    expect(result.stdout.match(/^state\s+Completed$/gm)).toHaveLength(10);
+    // The blocks example's result is in the folder its storage block names.
+    expect(readdirSync(join(home, "archive"))).toHaveLength(1);
+    // The runs table: its header and one row per flow run (15, subflows included).
     expect(result.stdout).toMatch(/^ID\s+NAME\s+FLOW\s+STATE\s+STARTED\s+DURATION$/m);
     const rows = result.stdout.match(
       /^[0-9a-f-]{36}\s+[a-z]+-[a-z]+\s+.*\s+Completed\s+\d{4}-\d\d-\d\d .*$/gm,
     );
-    expect(rows).toHaveLength(14);
+    expect(rows).toHaveLength(15);
     expect(result.stdout).toContain(`Run history: ${join(home, "wf.db")}\n`);
     const runs = await inspect((r) => r.listFlowRuns());
-    expect(runs).toHaveLength(14);
+    expect(runs).toHaveLength(15);
     expect(runs.every((r) => r.stateType === "COMPLETED")).toBe(true);
-  }, 90_000);
+  }, 150_000);
 });
 
 // ---- child processes --------------------------------------------------------------------------
