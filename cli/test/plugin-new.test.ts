@@ -1,5 +1,6 @@
 // `wf plugin new`: the command on a program of its own (in process), and through the real `wf`
 // binary once cli/src/main.ts registers the `plugin` group.
+import { stripVTControlCharacters } from "node:util";
 import {
   existsSync,
   mkdirSync,
@@ -69,7 +70,8 @@ async function pluginNew(args: readonly string[], cwd = dir): Promise<string> {
     process.chdir(before);
     vi.mocked(process.stdout.write).mockRestore();
   }
-  return out;
+  // picocolors colours output when CI is set; the assertions are about the words.
+  return stripVTControlCharacters(out);
 }
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8")) as Manifest;
