@@ -18,6 +18,12 @@ export {
 export { hashValue } from "./hashing.js";
 export { callerModuleUrl, parameterNames } from "./source-location.js";
 export { MemoryBlockRepository } from "./testing/memory-block-repository.js";
-export * from "./plugin/index.js";
+// Types only: the plugin API's values load zod, which `wf run` must not pay for at start-up.
+export type {
+  BlockDocumentRecord,
+  BlockRepository,
+  BlockTypeRecord,
+  SaveDocumentOutcome,
+} from "./plugin/block-records.js";
 export { redactJson, hasSecretValues, clearSecretValues } from "./redaction.js";
 export { forgetStorageBlocks } from "./results/result-settings.js";
