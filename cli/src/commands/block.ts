@@ -126,18 +126,7 @@ export function registerBlockCommands(program: Command): void {
       await withBlockSystem(async ({ blocks }) => {
         const list = await blocks.list(options.type === undefined ? {} : { slug: options.type });
         if (options.json) {
-          printJson(
-            list.map((b) => ({
-              fullName: b.fullName,
-              slug: b.slug,
-              name: b.name,
-              id: b.id,
-              schemaVersion: b.version,
-              typeInstalled: b.typeInstalled,
-              createdAt: isoTime(b.createdAt),
-              updatedAt: isoTime(b.updatedAt),
-            })),
-          );
+          printJson(list.map(blockJson));
           return;
         }
         if (list.length === 0) {
