@@ -110,6 +110,9 @@ interface TypeView {
 
 const MAX_REFERENCE_DEPTH = 16;
 
+/** The "plugin" of a type saved or loaded straight from code, not from an installed plugin. */
+const IN_PROCESS = "(in process)";
+
 export class BlockSystem implements BlockService {
   readonly #repository: BlockRepository;
   readonly #registry = new BlockTypeRegistry();
@@ -176,7 +179,7 @@ export class BlockSystem implements BlockService {
     config: unknown,
     options: SaveOptions = {},
   ): Promise<void> {
-    this.#registry.add(type, this.#registry.get(type.slug)?.plugin ?? "(in process)");
+    this.#registry.add(type, this.#registry.get(type.slug)?.plugin ?? IN_PROCESS);
     await this.#ensureTypeStored(type, options.signal);
     await this.#saveDocument(zodView(type), name, config, options);
   }
@@ -372,7 +375,7 @@ export class BlockSystem implements BlockService {
       throw new ConfigurationError(`reference cycle: ${[...stack, fullName].join(" -> ")}`);
     }
     let type = options.type;
-    if (type) this.#registry.add(type, this.#registry.get(type.slug)?.plugin ?? "(in process)");
+    if (type) this.#registry.add(type, this.#registry.get(type.slug)?.plugin ?? IN_PROCESS);
     else {
       type = await this.installedType(slug);
       if (!type) {
@@ -624,6 +627,8 @@ function storedView(record: BlockTypeRecord): TypeView {
 }
 
 function typeRecord(type: AnyBlockType, plugin: string | undefined): BlockTypeRecord {
+  // A type defined in the caller's own code has no package other processes could install.
+  if (plugin === IN_PROCESS) plugin = undefined;
   return {
     slug: type.slug,
     displayName: type.displayName,

@@ -235,7 +235,10 @@ describe("schema versions", () => {
       url: "http://db:5432",
       password: canary,
     });
-    expect((await repository.getType("test-versioned"))?.version).toBe(1);
+    expect(await repository.getType("test-versioned")).toMatchObject({
+      version: 1,
+      plugin: undefined,
+    });
     await v2.save(V2, "new", { url: "http://x", password: canary });
     expect((await repository.getType("test-versioned"))?.version).toBe(2);
     // A document from a newer schema than the installed type cannot be read by the old code.
