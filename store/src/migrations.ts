@@ -253,9 +253,35 @@ function blocks(dialect: StoreDialect): Migration {
   };
 }
 
+function apiKeys(): Migration {
+  const ms = "bigint" as const;
+  return {
+    async up(db: AnyDb) {
+      // Only the SHA-256 of a key is kept; the prefix (unique) finds the row to compare against.
+      await db.schema
+        .createTable("api_keys")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("prefix", "text", (c) => c.notNull().unique())
+        .addColumn("hash", "text", (c) => c.notNull())
+        .addColumn("created_at", ms, (c) => c.notNull())
+        .addColumn("last_used_at", ms)
+        .execute();
+    },
+
+    async down(db: AnyDb) {
+      await db.schema.dropTable("api_keys").ifExists().execute();
+    },
+  };
+}
+
 /** The migrations, in order; names sort lexically. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
-  return { "0001_initial": initial(dialect), "0002_blocks": blocks(dialect) };
+  return {
+    "0001_initial": initial(dialect),
+    "0002_blocks": blocks(dialect),
+    "0003_api_keys": apiKeys(),
+  };
 }
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {

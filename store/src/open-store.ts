@@ -1,4 +1,5 @@
 /** Composition root of the store: resolve the URL, open the database, migrate, wire the parts. */
+import { ApiKeyStore } from "./api-keys.js";
 import { describeTarget, parseDatabaseUrl } from "./database-url.js";
 import { EmbeddedOrchestrator, type EmbeddedOrchestratorOptions } from "./embedded-orchestrator.js";
 import { RunStore } from "./run-store.js";
@@ -29,6 +30,8 @@ export interface Store {
   readonly orchestrator: EmbeddedOrchestrator;
   /** Queries and admin operations. Each first flushes this store's own queued writes. */
   readonly runs: RunStore;
+  /** API keys for `wf server`. */
+  readonly apiKeys: ApiKeyStore;
   /** Flush, then close the database (idempotent). */
   close(): Promise<void>;
 }
@@ -104,6 +107,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     location: client.location,
     orchestrator,
     runs,
+    apiKeys: new ApiKeyStore(client),
     close() {
       closing ??= (async () => {
         try {

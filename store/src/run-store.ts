@@ -41,6 +41,12 @@ export interface ListFlowRunsOptions {
   readonly states?: readonly StateType[];
   readonly flowName?: string;
   readonly parentFlowRunId?: string;
+  /** Only runs carrying this tag. */
+  readonly tag?: string;
+  /** Only runs created at or after this time (epoch ms). */
+  readonly since?: number;
+  /** Only runs created before this time (epoch ms). */
+  readonly until?: number;
   /** Most rows returned; all when omitted. */
   readonly limit?: number;
   /** By creation time; newest first ("desc") unless told. */
@@ -163,9 +169,17 @@ export class RunStore {
     if (options.parentFlowRunId !== undefined) {
       query = query.where("parent_flow_run_id", "=", options.parentFlowRunId);
     }
+    if (options.since !== undefined) query = query.where("created", ">=", options.since);
+    if (options.until !== undefined) query = query.where("created", "<", options.until);
     query = query.orderBy("created", order).orderBy("id", order);
-    if (options.limit !== undefined) query = query.limit(options.limit);
-    return (await this.#client.all(query)).map(readFlowRun);
+    const tag = options.tag;
+    if (tag === undefined) {
+      if (options.limit !== undefined) query = query.limit(options.limit);
+      return (await this.#client.all(query)).map(readFlowRun);
+    }
+    // Tags are a JSON array column: matched here, exactly, rather than with a LIKE on the text.
+    const runs = (await this.#client.all(query)).map(readFlowRun).filter((r) => r.tags.includes(tag));
+    return options.limit === undefined ? runs : runs.slice(0, options.limit);
   }
 
   /** A flow run by id, or by its human name ("swift-otter") when exactly one run has it. */

@@ -141,6 +141,17 @@ export interface BlockDocumentsTable {
   updated_at: number;
 }
 
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  /** The 8 characters after `wf_`: shown in listings, used to find the row. */
+  prefix: string;
+  /** Hex SHA-256 of the whole key. */
+  hash: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface StoreDatabase {
   flows: FlowsTable;
   flow_runs: FlowRunsTable;
@@ -154,6 +165,7 @@ export interface StoreDatabase {
   run_commands: RunCommandsTable;
   block_types: BlockTypesTable;
   block_documents: BlockDocumentsTable;
+  api_keys: ApiKeysTable;
 }
 
 export type StoreDialect = "sqlite" | "postgres";
