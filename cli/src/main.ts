@@ -13,6 +13,7 @@ import { registerPluginCommands } from "./commands/plugin.js";
 import { registerProfileCommands } from "./commands/profile.js";
 import { registerRunCommand } from "./commands/run.js";
 import { registerSecretsCommands } from "./commands/secrets.js";
+import { registerServerCommands } from "./commands/server.js";
 import { registerTaskRunCommands } from "./commands/task-run.js";
 import { registerVersionCommand } from "./commands/version.js";
 import { CliError } from "./errors.js";
@@ -48,6 +49,7 @@ Set WF_DEBUG=1 to print stack traces with errors.`,
   registerBlockCommands(program);
   registerPluginCommands(program);
   registerSecretsCommands(program);
+  registerServerCommands(program);
   registerConfigCommands(program);
   registerProfileCommands(program);
   registerVersionCommand(program);
