@@ -48,7 +48,7 @@ export interface Route<Q = unknown, B = unknown> {
   readonly tag: string;
   /** False only for the exact allow-list of routes open without a key. */
   readonly auth: boolean;
-  readonly query: z.ZodType<Q, Record<string, string>>;
+  readonly query: z.ZodType<Q>;
   readonly body?: z.ZodType<B>;
   readonly response: z.ZodType;
   readonly successStatus: 200 | 201 | 202;
@@ -68,8 +68,8 @@ function route<Q, B = undefined>(r: Omit<Route<Q, B>, "successStatus" | "errors"
   return { successStatus: 200, errors: [], ...r } as unknown as Route;
 }
 
-function ms(iso: string | undefined): number | undefined {
-  return iso === undefined ? undefined : Date.parse(iso);
+function ms(iso: string): number {
+  return Date.parse(iso);
 }
 
 function processAlive(pid: number): boolean {
@@ -256,7 +256,7 @@ export function apiRoutes(): readonly Route[] {
         }
         const commandId = await deps.store.runs.sendCommand(run.id, {
           kind: "resume",
-          ...(body.input !== undefined && { input: body.input }),
+          input: body.input,
         });
         return { status: 202, body: { commandId, flowRun: flowRunJson(run) } };
       },

@@ -265,7 +265,7 @@ describe("bad input is a 4xx with { error: { code, message } }", () => {
     const bad = await s.api("/api/v1/flow-runs?limit=abc&state=NOPE");
     const body = (await json(bad)) as { error: { issues: { path: string }[] } };
     expect(bad.status).toBe(422);
-    expect(body.error.issues.map((i) => i.path).sort()).toEqual(["limit", "state"]);
+    expect(body.error.issues.map((i) => i.path.split(".")[0]).sort()).toEqual(["limit", "state"]);
     await expectError(await s.api("/api/v1/events?since=yesterday"), 422, "INVALID_QUERY");
     await expectError(await s.api("/api/v1/flow-runs?bogus=1"), 422, "INVALID_QUERY");
     await expectError(

@@ -19,7 +19,7 @@ export interface TestServer {
 export async function startTestServer(
   options: Omit<CreateServerOptions, "store" | "host" | "port"> & { readonly url?: string } = {},
 ): Promise<TestServer> {
-  const home = freshWfEnvironment("wf-server-");
+  const home = freshWfEnvironment("wf-server-", { WF_LOGGING_LEVEL: "INFO" });
   const dbPath = join(home, "wf.db");
   const store = await openStore({ url: options.url ?? dbPath });
   setOrchestrator(store.orchestrator);
