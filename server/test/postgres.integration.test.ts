@@ -1,0 +1,43 @@
+/**
+ * Smoke test of the API on a real Postgres (a throwaway cluster from the store's test support):
+ * the migration (api_keys included) runs, a flow run is served, keys work. Skipped with a printed
+ * reason when Postgres binaries are missing; a failure under CI=true.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { postgresOrSkip, startPostgres, type PostgresCluster } from "../../store/test/support/postgres.js";
+import { numbers, startTestServer, type TestServer } from "./support.js";
+
+const binaries = postgresOrSkip();
+
+describe.skipIf(binaries === undefined)("the API on Postgres", () => {
+  let cluster: PostgresCluster;
+  let s: TestServer;
+
+  beforeAll(async () => {
+    if (binaries === undefined) return;
+    cluster = await startPostgres(binaries);
+    const url = await cluster.createDatabase(`wf_server_${process.pid}`);
+    s = await startTestServer({ url });
+  });
+  afterAll(async () => {
+    await s?.close();
+    await cluster?.stop();
+  });
+
+  test("flow runs, task runs and API keys", async () => {
+    expect(s.store.dialect).toBe("postgres");
+    await numbers(5);
+    const runs = (await (await s.api("/api/v1/flow-runs?tag=nightly")).json()) as { id: string; state: { type: string } }[];
+    expect(runs).toHaveLength(1);
+    expect(runs[0]?.state.type).toBe("COMPLETED");
+    const tasks = (await (await s.api(`/api/v1/flow-runs/${runs[0]?.id}/task-runs`)).json()) as unknown[];
+    expect(tasks).toHaveLength(2);
+
+    const { key } = await s.store.apiKeys.create("pg");
+    expect(await s.store.apiKeys.verify(key)).toMatchObject({ name: "pg" });
+    expect(await s.store.apiKeys.verify(`${key.slice(0, -1)}0`)).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await s.api("/api/v1/flow-runs")).status).toBe(401);
+    expect((await s.api("/api/v1/flow-runs", { key })).status).toBe(200);
+  });
+});
