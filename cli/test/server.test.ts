@@ -61,7 +61,9 @@ describe("wf server", () => {
       const url = await started(running);
       expect(running.stdout()).not.toMatch(/unauthenticated/);
       expect((await fetch(`${url}/api/v1/flow-runs`)).status).toBe(401);
-      const ok = await fetch(`${url}/api/v1/flow-runs`, { headers: { authorization: `Bearer ${key}` } });
+      const ok = await fetch(`${url}/api/v1/flow-runs`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
       expect(ok.status).toBe(200);
       expect((await fetch(`${url}/api/health`)).status).toBe(200);
     } finally {

@@ -45,7 +45,9 @@ function clientOf(c: Context): string {
 export function createApp(options: AppOptions): Hono {
   const app = new Hono();
   const open = new Set(
-    options.routes.filter((r) => !r.auth).flatMap((r) => [`${r.method} ${r.path}`, `HEAD ${r.path}`]),
+    options.routes
+      .filter((r) => !r.auth)
+      .flatMap((r) => [`${r.method} ${r.path}`, `HEAD ${r.path}`]),
   );
   let keysExist: { value: boolean; at: number } | undefined;
   const authRequired = async (): Promise<boolean> => {
@@ -67,7 +69,10 @@ export function createApp(options: AppOptions): Hono {
     );
   });
   app.notFound((c) =>
-    c.json(errorBody("NOT_FOUND", `no route ${c.req.method} ${c.req.path}; see /api/openapi.json`), 404),
+    c.json(
+      errorBody("NOT_FOUND", `no route ${c.req.method} ${c.req.path}; see /api/openapi.json`),
+      404,
+    ),
   );
 
   app.use("*", async (c, next) => {
@@ -137,7 +142,11 @@ export function createApp(options: AppOptions): Hono {
           try {
             raw = JSON.parse(text);
           } catch (error) {
-            throw new ApiError(400, "MALFORMED_JSON", `the body is not JSON: ${(error as Error).message}`);
+            throw new ApiError(
+              400,
+              "MALFORMED_JSON",
+              `the body is not JSON: ${(error as Error).message}`,
+            );
           }
         }
         const parsed = route.body.safeParse(raw);
@@ -148,17 +157,27 @@ export function createApp(options: AppOptions): Hono {
         }
         body = parsed.data;
       }
-      const out = await route.handler({ params: c.req.param(), query: query.data, body, deps: options.deps });
+      const out = await route.handler({
+        params: c.req.param(),
+        query: query.data,
+        body,
+        deps: options.deps,
+      });
       return c.json(out.body, out.status ?? route.successStatus);
     });
   }
   methodsByPath.set("/api/openapi.json", ["GET"]);
   for (const [path, methods] of methodsByPath) {
-    const allow = [...new Set([...methods, ...(methods.includes("GET") ? ["HEAD"] : [])])].join(", ");
+    const allow = [...new Set([...methods, ...(methods.includes("GET") ? ["HEAD"] : [])])].join(
+      ", ",
+    );
     app.all(path, (c) => {
       c.header("Allow", allow);
       return c.json(
-        errorBody("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${c.req.path}; use ${allow}`),
+        errorBody(
+          "METHOD_NOT_ALLOWED",
+          `${c.req.method} is not allowed on ${c.req.path}; use ${allow}`,
+        ),
         405,
       );
     });

@@ -92,7 +92,10 @@ export async function createServer(options: CreateServerOptions = {}): Promise<W
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     onInternalError:
       options.onInternalError ??
-      ((error) => process.stderr.write(`wf server: internal error: ${String((error as Error)?.stack ?? error)}\n`)),
+      ((error) =>
+        process.stderr.write(
+          `wf server: internal error: ${String((error as Error)?.stack ?? error)}\n`,
+        )),
   });
 
   let closing: Promise<void> | undefined;

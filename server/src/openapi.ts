@@ -41,7 +41,9 @@ function queryParameters(route: Route): Record<string, unknown>[] {
 /** OpenAPI 3.1 for `routes`; `/api/openapi.json` serves it. */
 export function openApiDocument(routes: readonly Route[], version: string): unknown {
   const paths: Record<string, Record<string, unknown>> = {};
-  const error = { content: { "application/json": { schema: jsonSchema(ErrorResponse, "output") } } };
+  const error = {
+    content: { "application/json": { schema: jsonSchema(ErrorResponse, "output") } },
+  };
   for (const route of [...routes, openApiRoute()]) {
     const path = route.path.replace(/:([A-Za-z]+)/g, "{$1}");
     const pathParams = [...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({
@@ -80,7 +82,9 @@ export function openApiDocument(routes: readonly Route[], version: string): unkn
     openapi: "3.1.0",
     info: { title: "wf server API", version },
     components: {
-      securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "wf_<prefix>_<secret>" } },
+      securitySchemes: {
+        apiKey: { type: "http", scheme: "bearer", description: "wf_<prefix>_<secret>" },
+      },
     },
     security: [{ apiKey: [] }],
     paths,

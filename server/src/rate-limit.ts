@@ -34,7 +34,10 @@ export class RateLimiter {
     this.#sweep(now);
     const { ratePerSecond, burst } = this.#options;
     const bucket = this.#buckets.get(client) ?? { tokens: burst, updated: now };
-    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.updated) / 1000) * ratePerSecond);
+    bucket.tokens = Math.min(
+      burst,
+      bucket.tokens + ((now - bucket.updated) / 1000) * ratePerSecond,
+    );
     bucket.updated = now;
     this.#buckets.set(client, bucket);
     if (bucket.tokens >= 1) {

@@ -61,10 +61,12 @@ export interface Route<Q = unknown, B = unknown> {
 export const DEFAULT_LIST_LIMIT = 100;
 const CANCELLABLE = new Set(["SCHEDULED", "PENDING", "RUNNING", "PAUSED"]);
 
-function route<Q, B = undefined>(r: Omit<Route<Q, B>, "successStatus" | "errors"> & {
-  readonly successStatus?: 200 | 201 | 202;
-  readonly errors?: readonly number[];
-}): Route {
+function route<Q, B = undefined>(
+  r: Omit<Route<Q, B>, "successStatus" | "errors"> & {
+    readonly successStatus?: 200 | 201 | 202;
+    readonly errors?: readonly number[];
+  },
+): Route {
   return { successStatus: 200, errors: [], ...r } as unknown as Route;
 }
 

@@ -61,7 +61,11 @@ describe("routes", () => {
     const list = schemas.FlowRun.array().parse(await json(await s.api("/api/v1/flow-runs")));
     expect(list.map((r) => r.id)).toContain(runId);
     const run = list.find((r) => r.id === runId)!;
-    expect(run).toMatchObject({ flowName: "server_numbers", tags: ["nightly"], parameters: { n: 3 } });
+    expect(run).toMatchObject({
+      flowName: "server_numbers",
+      tags: ["nightly"],
+      parameters: { n: 3 },
+    });
     expect(run.state.type).toBe("COMPLETED");
 
     const filtered = async (q: string) =>
@@ -84,7 +88,9 @@ describe("routes", () => {
     expect(tasks).toHaveLength(2);
     expect(tasks.every((t) => t.flowRunId === runId && t.state.type === "COMPLETED")).toBe(true);
 
-    const task = schemas.TaskRun.parse(await json(await s.api(`/api/v1/task-runs/${tasks[0]!.id}`)));
+    const task = schemas.TaskRun.parse(
+      await json(await s.api(`/api/v1/task-runs/${tasks[0]!.id}`)),
+    );
     expect(task.taskKey).toBe(tasks[0]!.taskKey);
 
     const logs = schemas.LogLine.array().parse(
@@ -106,11 +112,19 @@ describe("routes", () => {
     expect(all.length).toBeGreaterThan(0);
     const mine = schemas.Event.array().parse(
       await json(
-        await s.api(`/api/v1/events?prefix=wf.flow-run.&resource=wf.flow-run.${runId}&since=2000-01-01T00:00:00Z`),
+        await s.api(
+          `/api/v1/events?prefix=wf.flow-run.&resource=wf.flow-run.${runId}&since=2000-01-01T00:00:00Z`,
+        ),
       ),
     );
     expect(mine.length).toBeGreaterThan(0);
-    expect(mine.every((e) => e.event.startsWith("wf.flow-run.") && e.resource["wf.resource.id"] === `wf.flow-run.${runId}`)).toBe(true);
+    expect(
+      mine.every(
+        (e) =>
+          e.event.startsWith("wf.flow-run.") &&
+          e.resource["wf.resource.id"] === `wf.flow-run.${runId}`,
+      ),
+    ).toBe(true);
     const limited = (await json(await s.api("/api/v1/events?limit=1"))) as unknown[];
     expect(limited).toHaveLength(1);
   });
@@ -121,7 +135,10 @@ describe("routes", () => {
       body: JSON.stringify({ tag: "database", limit: 3 }),
     });
     expect(created.status).toBe(201);
-    expect(schemas.ConcurrencyLimit.parse(await json(created))).toMatchObject({ tag: "database", limit: 3 });
+    expect(schemas.ConcurrencyLimit.parse(await json(created))).toMatchObject({
+      tag: "database",
+      limit: 3,
+    });
 
     const again = await s.api("/api/v1/concurrency-limits", {
       method: "POST",
@@ -139,8 +156,12 @@ describe("routes", () => {
     );
     expect(list).toEqual([expect.objectContaining({ tag: "database", limit: 4, activeSlots: 0 })]);
 
-    expect((await s.api("/api/v1/concurrency-limits/database", { method: "DELETE" })).status).toBe(200);
-    expect((await s.api("/api/v1/concurrency-limits/database", { method: "DELETE" })).status).toBe(404);
+    expect((await s.api("/api/v1/concurrency-limits/database", { method: "DELETE" })).status).toBe(
+      200,
+    );
+    expect((await s.api("/api/v1/concurrency-limits/database", { method: "DELETE" })).status).toBe(
+      404,
+    );
   });
 
   test("cancel a running flow run through the API", async () => {
@@ -153,7 +174,9 @@ describe("routes", () => {
     const running = slow().catch((e: unknown) => e);
     let id: string | undefined;
     for (let i = 0; i < 100 && id === undefined; i += 1) {
-      const runs = (await json(await s.api("/api/v1/flow-runs?flow=server_slow&state=RUNNING"))) as { id: string }[];
+      const runs = (await json(
+        await s.api("/api/v1/flow-runs?flow=server_slow&state=RUNNING"),
+      )) as { id: string }[];
       id = runs[0]?.id;
       if (id === undefined) await new Promise((r) => setTimeout(r, 50));
     }
@@ -172,13 +195,18 @@ describe("routes", () => {
   test("resume a paused flow run with input", async () => {
     const { z } = await import("zod");
     const waiting = flow(async function server_waiting() {
-      const input = await pauseFlowRun({ input: z.object({ ok: z.boolean() }), timeoutSeconds: 30 });
+      const input = await pauseFlowRun({
+        input: z.object({ ok: z.boolean() }),
+        timeoutSeconds: 30,
+      });
       return input.ok ? "approved" : "rejected";
     });
     const running = waiting();
     let id: string | undefined;
     for (let i = 0; i < 100 && id === undefined; i += 1) {
-      const runs = (await json(await s.api("/api/v1/flow-runs?flow=server_waiting&state=PAUSED"))) as { id: string }[];
+      const runs = (await json(
+        await s.api("/api/v1/flow-runs?flow=server_waiting&state=PAUSED"),
+      )) as { id: string }[];
       id = runs[0]?.id;
       if (id === undefined) await new Promise((r) => setTimeout(r, 50));
     }
@@ -191,13 +219,17 @@ describe("routes", () => {
     });
     expect(res.status).toBe(202);
     expect(await running).toBe("approved");
-    expect((await s.api(`/api/v1/flow-runs/${id}/resume`, { method: "POST", body: "{}" })).status).toBe(409);
+    expect(
+      (await s.api(`/api/v1/flow-runs/${id}/resume`, { method: "POST", body: "{}" })).status,
+    ).toBe(409);
   });
 
   test("blocks: types, save, list, inspect, delete; secrets masked everywhere", async () => {
     const types = schemas.BlockType.array().parse(await json(await s.api("/api/v1/block-types")));
     expect(types.map((t) => t.slug)).toContain("secret");
-    const secretType = schemas.BlockType.parse(await json(await s.api("/api/v1/block-types/secret")));
+    const secretType = schemas.BlockType.parse(
+      await json(await s.api("/api/v1/block-types/secret")),
+    );
     expect(secretType.schema).toMatchObject({ type: "object" });
     expect((await s.api("/api/v1/block-types/no-such-type")).status).toBe(404);
 
@@ -230,7 +262,9 @@ describe("routes", () => {
       body: JSON.stringify({ name: "secret/empty", data: { value: "" } }),
     });
     expect(invalid.status).toBe(422);
-    const invalidBody = (await json(invalid)) as { error: { code: string; issues: { path: string }[] } };
+    const invalidBody = (await json(invalid)) as {
+      error: { code: string; issues: { path: string }[] };
+    };
     expect(invalidBody.error.code).toBe("BLOCK_INVALID");
     expect(invalidBody.error.issues.map((i) => i.path)).toContain("value");
 
@@ -239,9 +273,13 @@ describe("routes", () => {
       body: JSON.stringify({ name: "secret/db-password", data: { value: "x" } }),
     });
     expect(exists.status).toBe(409);
-    expect((await s.api("/api/v1/block-documents/secret/db-password", { method: "DELETE" })).status).toBe(200);
+    expect(
+      (await s.api("/api/v1/block-documents/secret/db-password", { method: "DELETE" })).status,
+    ).toBe(200);
     expect((await s.api("/api/v1/block-documents/secret/db-password")).status).toBe(404);
-    expect((await s.api("/api/v1/block-documents/secret/db-password", { method: "DELETE" })).status).toBe(404);
+    expect(
+      (await s.api("/api/v1/block-documents/secret/db-password", { method: "DELETE" })).status,
+    ).toBe(404);
     // The secret is stored encrypted, never as its text.
     expect(readFileSync(s.dbPath).includes(Buffer.from(value))).toBe(false);
   });
@@ -257,7 +295,11 @@ describe("bad input is a 4xx with { error: { code, message } }", () => {
 
   test("malformed JSON -> 400, schema-invalid body or query -> 422 with issues", async () => {
     const post = (body: string) =>
-      s.api("/api/v1/concurrency-limits", { method: "POST", body, headers: { "content-type": "application/json" } });
+      s.api("/api/v1/concurrency-limits", {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json" },
+      });
     await expectError(await post("{not json"), 400, "MALFORMED_JSON");
     await expectError(await post(""), 422, "INVALID_BODY");
     await expectError(await post(JSON.stringify({ tag: "x", limit: -1 })), 422, "INVALID_BODY");
@@ -269,7 +311,10 @@ describe("bad input is a 4xx with { error: { code, message } }", () => {
     await expectError(await s.api("/api/v1/events?since=yesterday"), 422, "INVALID_QUERY");
     await expectError(await s.api("/api/v1/flow-runs?bogus=1"), 422, "INVALID_QUERY");
     await expectError(
-      await s.api("/api/v1/block-documents", { method: "POST", body: JSON.stringify({ name: "nope", data: {} }) }),
+      await s.api("/api/v1/block-documents", {
+        method: "POST",
+        body: JSON.stringify({ name: "nope", data: {} }),
+      }),
       422,
     );
   });
@@ -290,7 +335,11 @@ describe("bad input is a 4xx with { error: { code, message } }", () => {
 
   test("a body over 1 MiB -> 413", async () => {
     const big = JSON.stringify({ tag: "x".repeat(1024 * 1024 + 10), limit: 1 });
-    await expectError(await s.api("/api/v1/concurrency-limits", { method: "POST", body: big }), 413, "PAYLOAD_TOO_LARGE");
+    await expectError(
+      await s.api("/api/v1/concurrency-limits", { method: "POST", body: big }),
+      413,
+      "PAYLOAD_TOO_LARGE",
+    );
     expect(await s.store.runs.listConcurrencyLimits()).toEqual([]);
   });
 });
@@ -306,7 +355,9 @@ describe("rate limit", () => {
         statuses.push(res.status);
         if (res.status === 429) {
           retryAfter = res.headers.get("retry-after");
-          expect(((await json(res)) as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
+          expect(((await json(res)) as { error: { code: string } }).error.code).toBe(
+            "RATE_LIMITED",
+          );
         } else await res.arrayBuffer();
       }
       expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);

@@ -24,8 +24,12 @@ describe("API keys", () => {
     const missing = await s.api("/api/v1/flow-runs");
     expect(missing.status).toBe(401);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("UNAUTHORIZED");
-    expect((await s.api("/api/v1/flow-runs", { key: "wf_AAAAAAAA_" + "B".repeat(32) })).status).toBe(401);
-    expect((await s.api("/api/v1/flow-runs", { key: created.key.slice(0, -1) + "x" })).status).toBe(401);
+    expect(
+      (await s.api("/api/v1/flow-runs", { key: "wf_AAAAAAAA_" + "B".repeat(32) })).status,
+    ).toBe(401);
+    expect((await s.api("/api/v1/flow-runs", { key: created.key.slice(0, -1) + "x" })).status).toBe(
+      401,
+    );
     expect((await s.api("/api/v1/flow-runs", { key: "garbage" })).status).toBe(401);
     expect((await s.api("/api/openapi.json")).status).toBe(401);
     // Unknown routes do not tell a caller without a key what exists.
@@ -54,7 +58,12 @@ describe("where the server may listen", () => {
   test("a non-loopback host without any key is refused with how to create one", async () => {
     const { freshWfEnvironment } = await import("../../store/test/support/engine-environment.js");
     const home = freshWfEnvironment("wf-server-host-");
-    const server = await createServer({ databaseUrl: `${home}/wf.db`, host: "0.0.0.0", port: 0, plugins: [] });
+    const server = await createServer({
+      databaseUrl: `${home}/wf.db`,
+      host: "0.0.0.0",
+      port: 0,
+      plugins: [],
+    });
     try {
       await expect(server.listen()).rejects.toThrow(/wf server api-key create <name>/);
       await server.store.apiKeys.create("remote");

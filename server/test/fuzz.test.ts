@@ -40,9 +40,25 @@ async function snapshot(): Promise<string> {
 
 const segment = fc.oneof(
   fc.constantFrom(
-    "api", "v1", "flow-runs", "task-runs", "events", "concurrency-limits", "block-types",
-    "block-documents", "secret", "cancel", "resume", "logs", "states", "health", "openapi.json",
-    "..", "%00", "%ZZ", "%2F",
+    "api",
+    "v1",
+    "flow-runs",
+    "task-runs",
+    "events",
+    "concurrency-limits",
+    "block-types",
+    "block-documents",
+    "secret",
+    "cancel",
+    "resume",
+    "logs",
+    "states",
+    "health",
+    "openapi.json",
+    "..",
+    "%00",
+    "%ZZ",
+    "%2F",
   ),
   fc.constant(() => runId).map((f) => f()),
   fc.string({ maxLength: 12 }).map(encodeURIComponent),
@@ -50,16 +66,34 @@ const segment = fc.oneof(
 const path = fc.oneof(
   fc.array(segment, { maxLength: 6 }).map((parts) => `/${parts.join("/")}`),
   fc.constantFrom(
-    "/api/v1/flow-runs", "/api/v1/concurrency-limits", "/api/v1/block-documents",
-    "/api/v1/events", "/api/v1/flow-runs/x/resume",
+    "/api/v1/flow-runs",
+    "/api/v1/concurrency-limits",
+    "/api/v1/block-documents",
+    "/api/v1/events",
+    "/api/v1/flow-runs/x/resume",
   ),
 );
 const query = fc.oneof(
   fc.constant(""),
   fc
     .dictionary(
-      fc.constantFrom("state", "flow", "tag", "since", "until", "limit", "prefix", "resource", "type", "x"),
-      fc.oneof(fc.string({ maxLength: 10 }), fc.integer().map(String), fc.date({ noInvalidDate: true }).map((d) => d.toISOString())),
+      fc.constantFrom(
+        "state",
+        "flow",
+        "tag",
+        "since",
+        "until",
+        "limit",
+        "prefix",
+        "resource",
+        "type",
+        "x",
+      ),
+      fc.oneof(
+        fc.string({ maxLength: 10 }),
+        fc.integer().map(String),
+        fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      ),
     )
     .map((q) => `?${new URLSearchParams(q).toString()}`),
 );
@@ -67,19 +101,35 @@ const body = fc.oneof(
   fc.constant(undefined),
   fc.string({ maxLength: 50 }),
   fc.json({ maxDepth: 3 }),
-  fc.record({
-    tag: fc.oneof(fc.string({ maxLength: 5 }), fc.integer()),
-    limit: fc.oneof(fc.integer({ min: -5, max: 5 }), fc.string(), fc.double()),
-    overwrite: fc.oneof(fc.boolean(), fc.string()),
-  }).map((o) => JSON.stringify(o)),
-  fc.record({
-    name: fc.oneof(fc.constant("secret/x"), fc.string({ maxLength: 10 })),
-    data: fc.oneof(fc.object({ maxDepth: 1 }), fc.record({ value: fc.oneof(fc.constant(""), fc.integer()) })),
-  }).map((o) => JSON.stringify(o)),
+  fc
+    .record({
+      tag: fc.oneof(fc.string({ maxLength: 5 }), fc.integer()),
+      limit: fc.oneof(fc.integer({ min: -5, max: 5 }), fc.string(), fc.double()),
+      overwrite: fc.oneof(fc.boolean(), fc.string()),
+    })
+    .map((o) => JSON.stringify(o)),
+  fc
+    .record({
+      name: fc.oneof(fc.constant("secret/x"), fc.string({ maxLength: 10 })),
+      data: fc.oneof(
+        fc.object({ maxDepth: 1 }),
+        fc.record({ value: fc.oneof(fc.constant(""), fc.integer()) }),
+      ),
+    })
+    .map((o) => JSON.stringify(o)),
 );
 const headers = fc.dictionary(
   fc.constantFrom("content-type", "authorization", "accept", "x-forwarded-for", "content-encoding"),
-  fc.oneof(fc.constantFrom("application/json", "text/plain", "Bearer x", "Bearer wf_12345678_" + "a".repeat(32), "gzip"), fc.string({ maxLength: 20 }).filter((v) => /^[\t\x20-\x7e]*$/.test(v))),
+  fc.oneof(
+    fc.constantFrom(
+      "application/json",
+      "text/plain",
+      "Bearer x",
+      "Bearer wf_12345678_" + "a".repeat(32),
+      "gzip",
+    ),
+    fc.string({ maxLength: 20 }).filter((v) => /^[\t\x20-\x7e]*$/.test(v)),
+  ),
 );
 
 test("random requests: no 5xx, errors shaped, rejected requests write nothing", async () => {

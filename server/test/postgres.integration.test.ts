@@ -4,7 +4,11 @@
  * reason when Postgres binaries are missing; a failure under CI=true.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { postgresOrSkip, startPostgres, type PostgresCluster } from "../../store/test/support/postgres.js";
+import {
+  postgresOrSkip,
+  startPostgres,
+  type PostgresCluster,
+} from "../../store/test/support/postgres.js";
 import { numbers, startTestServer, type TestServer } from "./support.js";
 
 const binaries = postgresOrSkip();
@@ -27,10 +31,15 @@ describe.skipIf(binaries === undefined)("the API on Postgres", () => {
   test("flow runs, task runs and API keys", async () => {
     expect(s.store.dialect).toBe("postgres");
     await numbers(5);
-    const runs = (await (await s.api("/api/v1/flow-runs?tag=nightly")).json()) as { id: string; state: { type: string } }[];
+    const runs = (await (await s.api("/api/v1/flow-runs?tag=nightly")).json()) as {
+      id: string;
+      state: { type: string };
+    }[];
     expect(runs).toHaveLength(1);
     expect(runs[0]?.state.type).toBe("COMPLETED");
-    const tasks = (await (await s.api(`/api/v1/flow-runs/${runs[0]?.id}/task-runs`)).json()) as unknown[];
+    const tasks = (await (
+      await s.api(`/api/v1/flow-runs/${runs[0]?.id}/task-runs`)
+    ).json()) as unknown[];
     expect(tasks).toHaveLength(2);
 
     const { key } = await s.store.apiKeys.create("pg");

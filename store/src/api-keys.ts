@@ -122,7 +122,10 @@ export class ApiKeyStore {
     }
     const { db } = this.#client;
     const rows = await this.#client.all(
-      db.selectFrom("api_keys").selectAll().where("prefix", "=", match[1] ?? ""),
+      db
+        .selectFrom("api_keys")
+        .selectAll()
+        .where("prefix", "=", match[1] ?? ""),
     );
     const row = rows[0];
     const stored = Buffer.from(row?.hash ?? DUMMY_HASH, "hex");
@@ -142,12 +145,14 @@ export class ApiKeyStore {
   /** Delete a key by id or prefix; false when there is none. */
   async delete(idOrPrefix: string): Promise<boolean> {
     const { db } = this.#client;
-    return this.#client.transaction((tx) =>
-      tx.run(
-        db
-          .deleteFrom("api_keys")
-          .where((eb) => eb.or([eb("id", "=", idOrPrefix), eb("prefix", "=", idOrPrefix)])),
-      ),
-    ).then((n) => n > 0);
+    return this.#client
+      .transaction((tx) =>
+        tx.run(
+          db
+            .deleteFrom("api_keys")
+            .where((eb) => eb.or([eb("id", "=", idOrPrefix), eb("prefix", "=", idOrPrefix)])),
+        ),
+      )
+      .then((n) => n > 0);
   }
 }

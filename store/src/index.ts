@@ -25,12 +25,7 @@ export {
   type SetStateInput,
   type SortOrder,
 } from "./run-store.js";
-export {
-  ApiKeyStore,
-  looksLikeApiKey,
-  type ApiKeyInfo,
-  type CreatedApiKey,
-} from "./api-keys.js";
+export { ApiKeyStore, looksLikeApiKey, type ApiKeyInfo, type CreatedApiKey } from "./api-keys.js";
 export type { StoredLogRecord } from "./rows.js";
 export { parseDatabaseUrl, type DatabaseTarget } from "./database-url.js";
 export { storeMigrations } from "./migrations.js";

@@ -178,7 +178,9 @@ export class RunStore {
       return (await this.#client.all(query)).map(readFlowRun);
     }
     // Tags are a JSON array column: matched here, exactly, rather than with a LIKE on the text.
-    const runs = (await this.#client.all(query)).map(readFlowRun).filter((r) => r.tags.includes(tag));
+    const runs = (await this.#client.all(query))
+      .map(readFlowRun)
+      .filter((r) => r.tags.includes(tag));
     return options.limit === undefined ? runs : runs.slice(0, options.limit);
   }
 

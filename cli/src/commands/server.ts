@@ -31,7 +31,9 @@ export function registerServerCommands(program: Command): void {
     .action(async (options: { host?: string; port?: string }) => {
       const port = options.port === undefined ? DEFAULT_PORT : Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-        throw new UsageError(`--port must be a whole number from 0 to 65535, got '${options.port}'`);
+        throw new UsageError(
+          `--port must be a whole number from 0 to 65535, got '${options.port}'`,
+        );
       }
       const host = options.host ?? DEFAULT_HOST;
       // Loaded only here: the server's modules (Hono, the routes) cost every other command nothing.
@@ -54,7 +56,9 @@ export function registerServerCommands(program: Command): void {
       }
       const keyed = await server.store.apiKeys.any();
       writeLine(`wf server listening on ${listening.url} (store: ${server.store.location})`);
-      writeLine(`API: ${listening.url}/api/v1, OpenAPI document: ${listening.url}/api/openapi.json`);
+      writeLine(
+        `API: ${listening.url}/api/v1, OpenAPI document: ${listening.url}/api/openapi.json`,
+      );
       if (!keyed && isLoopbackHost(host)) {
         writeLine(
           pc.yellow(
