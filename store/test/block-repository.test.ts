@@ -74,7 +74,11 @@ async function upgradeCheck(url: string, client: SqlClient): Promise<void> {
   const flows = await client.all(client.db.selectFrom("flows").select("name"));
   expect(flows.map((f) => f.name)).toEqual(["old-flow"]);
   const applied = await client.all(client.db.selectFrom(MIGRATION_TABLE as "flows").select("name"));
-  expect(applied.map((m) => m.name).sort()).toEqual(["0001_initial", "0002_blocks"]);
+  expect(applied.map((m) => m.name).sort()).toEqual([
+    "0001_initial",
+    "0002_blocks",
+    "0003_api_keys",
+  ]);
 }
 
 /** Three processes save the same ten names at once; each name has exactly one creator. */
