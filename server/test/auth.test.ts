@@ -46,6 +46,13 @@ describe("API keys", () => {
     expect(listed?.lastUsedAt).toEqual(expect.any(Number));
     expect(JSON.stringify(listed)).not.toContain(created.key);
 
+    // A deleted key stops working (it is looked up on every request).
+    const other = await s.store.apiKeys.create("temporary");
+    expect((await s.api("/api/v1/flow-runs", { key: other.key })).status).toBe(200);
+    expect(await s.store.apiKeys.delete(other.prefix)).toBe(true);
+    expect(await s.store.apiKeys.delete(other.prefix)).toBe(false);
+    expect((await s.api("/api/v1/flow-runs", { key: other.key })).status).toBe(401);
+
     // Only the hash is stored: the database does not contain the key (nor its secret part).
     await s.store.close().catch(() => undefined);
     const file = readFileSync(s.dbPath);
