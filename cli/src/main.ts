@@ -17,7 +17,8 @@ import { registerServerCommands } from "./commands/server.js";
 import { registerTaskRunCommands } from "./commands/task-run.js";
 import { registerVersionCommand } from "./commands/version.js";
 import { CliError } from "./errors.js";
-import { redact } from "./redact.js";
+// Masks secret values loaded in this process; a standalone module, so printing loads no engine.
+import { redactSecrets as redact } from "@wf/core/redaction";
 
 /** Build the `wf` program (all commands, no side effects until parsed). */
 export function createProgram(): Command {

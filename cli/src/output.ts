@@ -1,6 +1,7 @@
 /** How the CLI prints: tables and aligned fields for people, JSON for scripts. */
 import pc from "picocolors";
-import { redact } from "./redact.js";
+// Masks secret values loaded in this process; a standalone module, so printing loads no engine.
+import { redactSecrets as redact } from "@wf/core/redaction";
 
 const pad2 = (n: number): string => String(n).padStart(2, "0");
 

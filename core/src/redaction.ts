@@ -1,6 +1,7 @@
 /**
  * Secret values loaded from blocks are remembered for the life of the process so run logs, state
- * messages and events never carry them: each occurrence is replaced by `********`.
+ * messages, events and CLI output never carry them: each occurrence is replaced by `********`.
+ * It imports nothing, so the CLI can load it (subpath `@wf/core/redaction`) without the engine.
  */
 export const MASK = "********";
 

@@ -3,20 +3,10 @@
  * OpenAPI document is generated from them (zod 4's own `z.toJSONSchema`). JSON is camelCase,
  * ids are strings, times ISO 8601.
  */
+import { StateType } from "@wf/core";
 import { z } from "zod";
 
-const STATE_TYPES = [
-  "SCHEDULED",
-  "PENDING",
-  "RUNNING",
-  "COMPLETED",
-  "FAILED",
-  "CANCELLED",
-  "CANCELLING",
-  "CRASHED",
-  "PAUSED",
-] as const;
-export const StateTypeSchema = z.enum(STATE_TYPES);
+export const StateTypeSchema = z.enum(StateType); // the states module owns the list
 
 const isoTime = z.iso.datetime({ offset: true });
 const nullableTime = isoTime.nullable();
