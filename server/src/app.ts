@@ -11,6 +11,15 @@ import { ApiError, describeError, errorBody, type ApiIssue } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
 import type { RateLimiter } from "./rate-limit.js";
 import type { Route, RouteDeps } from "./routes.js";
+import { StreamQuery } from "./schemas.js";
+import {
+  STREAM_PATH,
+  StreamHub,
+  streamFilter,
+  streamOpenApiPath,
+  streamResponse,
+  type StreamHubOptions,
+} from "./streams.js";
 
 export interface AppOptions {
   readonly routes: readonly Route[];
@@ -23,6 +32,8 @@ export interface AppOptions {
   /** Called with errors that became a 500, for the server's log. */
   readonly onInternalError: (error: unknown) => void;
 }
+  /** The live stream's poll and keep-alive intervals (defaults: 250 ms, 15 s). */
+  readonly streams?: Omit<StreamHubOptions, "onError">;
 
 /** How long "are there any keys?" is trusted before asking the database again. */
 const KEYS_EXIST_TTL_MS = 1000;
@@ -45,6 +56,18 @@ function clientOf(c: Context): string {
 export function createApp(options: AppOptions): Hono {
   const app = new Hono();
   const open = new Set(
+const streamHubs = new WeakMap<Hono, StreamHub>();
+
+/** The live stream hub of an app made by `createApp` (to close its streams, or to inspect it). */
+export function streamHubOf(app: Hono): StreamHub | undefined {
+  return streamHubs.get(app);
+}
+
+function withStreamPath(doc: unknown): unknown {
+  const d = doc as { paths: Record<string, unknown> };
+  return { ...d, paths: { ...d.paths, [STREAM_PATH]: streamOpenApiPath() } };
+}
+
     options.routes
       .filter((r) => !r.auth)
       .flatMap((r) => [`${r.method} ${r.path}`, `HEAD ${r.path}`]),
@@ -118,7 +141,7 @@ export function createApp(options: AppOptions): Hono {
   const version = options.deps.version;
   let openApi: unknown;
   app.get("/api/openapi.json", (c) => {
-    openApi ??= openApiDocument(options.routes, version);
+    openApi ??= withStreamPath(openApiDocument(options.routes, version));
     return c.json(openApi);
   });
 
@@ -139,6 +162,22 @@ export function createApp(options: AppOptions): Hono {
         const text = await c.req.text();
         let raw: unknown;
         if (text.trim() !== "") {
+  // The live stream answers with text/event-stream, so it is not in the JSON route table.
+  const hub = new StreamHub(options.deps.store, {
+    ...options.streams,
+    onError: options.onInternalError,
+  });
+  streamHubs.set(app, hub);
+  app.get(STREAM_PATH, (c) => {
+    const query = StreamQuery.safeParse(c.req.query());
+    if (!query.success) {
+      throw new ApiError(422, "INVALID_QUERY", "the query string is not valid", {
+        issues: zodIssues(query.error),
+      });
+    }
+    return streamResponse(c, hub, streamFilter(query.data));
+  });
+
           try {
             raw = JSON.parse(text);
           } catch (error) {
@@ -184,3 +223,4 @@ export function createApp(options: AppOptions): Hono {
   }
   return app;
 }
+  methodsByPath.set(STREAM_PATH, ["GET"]);

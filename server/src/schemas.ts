@@ -27,6 +27,7 @@ export const FlowRunListQuery = z.strictObject({
   tag: z.string().min(1).max(200).optional(),
   since: isoTime.optional().describe("created at or after"),
   until: isoTime.optional().describe("created before"),
+  parent: z.string().min(1).max(200).optional().describe("subflow runs of this flow run id"),
   limit: limit.describe("most runs returned (1-1000, default 100)"),
 });
 
@@ -45,6 +46,22 @@ export const BlockDocumentListQuery = z.strictObject({
   type: z.string().min(1).max(200).optional().describe("a block type slug"),
 });
 
+export const StreamTopic = z.enum(["flow-runs", "task-runs", "logs", "events"]);
+
+export const StreamQuery = z.strictObject({
+  topics: z
+    .string()
+    .transform((s) => s.split(",").map((t) => t.trim()))
+    .pipe(z.array(StreamTopic).min(1))
+    .optional()
+    .describe("comma-separated: flow-runs,task-runs,logs,events (default all)"),
+  flowRunId: z.string().min(1).max(200).optional().describe("only this flow run's changes"),
+});
+
+export const FlowRunCountsQuery = z.strictObject({
+  since: isoTime.optional().describe("runs created at or after"),
+});
+
 export const EmptyQuery = z.strictObject({});
 
 // ---- bodies -----------------------------------------------------------------------------------
@@ -55,6 +72,12 @@ export const ConcurrencyLimitBody = z.strictObject({
   tag: z.string().min(1).max(200),
   limit: z.number().int().min(0).max(1_000_000),
   overwrite: z.boolean().optional(),
+});
+
+export const BlockDocumentUpdateBody = z.strictObject({
+  data: z
+    .record(z.string(), json)
+    .describe("the new configuration; secret fields omitted or '********' keep their stored value"),
 });
 
 export const BlockDocumentBody = z.strictObject({
@@ -114,6 +137,14 @@ export const TaskRun = z.object({
   cacheKey: z.string().nullable(),
   upstream: z.record(z.string(), z.array(z.string())),
 });
+
+export const Flow = z.object({
+  name: z.string(),
+  runCount: z.number().int(),
+  lastRunAt: nullableTime.describe("creation time of its newest run"),
+});
+
+export const FlowRunCounts = z.record(StateTypeSchema, z.number().int());
 
 export const StateRecord = z.object({
   id: z.string(),

@@ -17,6 +17,7 @@ export {
   flowRunResourceId,
   type ConcurrencyLimitInfo,
   type CreateConcurrencyLimitOptions,
+  type FlowSummary,
   type ListEventsOptions,
   type ListFlowRunsOptions,
   type ListLogsOptions,
@@ -25,6 +26,13 @@ export {
   type SetStateInput,
   type SortOrder,
 } from "./run-store.js";
+export {
+  ChangeFeed,
+  DEFAULT_CHANGE_LOOKBACK_MS,
+  DEFAULT_CHANGE_PAGE_SIZE,
+  type ChangeBatch,
+  type ChangeFeedOptions,
+} from "./change-feed.js";
 export { ApiKeyStore, looksLikeApiKey, type ApiKeyInfo, type CreatedApiKey } from "./api-keys.js";
 export type { StoredLogRecord } from "./rows.js";
 export { parseDatabaseUrl, type DatabaseTarget } from "./database-url.js";

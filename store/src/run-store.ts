@@ -4,6 +4,7 @@
  * flow runs, and moving flow runs between states under the rules of `canTransition`.
  */
 import type { Selectable } from "kysely";
+import { ChangeFeed, type ChangeFeedOptions } from "./change-feed.js";
 import { isOwnerDead, HOSTNAME } from "./concurrency.js";
 import {
   readEvent,
@@ -13,7 +14,7 @@ import {
   readTaskRun,
   type StoredLogRecord,
 } from "./rows.js";
-import type { FlowRunsTable } from "./schema.js";
+import type { FlowRunsTable, TaskRunsTable } from "./schema.js";
 import type { SqlClient, SqlExecutor } from "./sql-client.js";
 import {
   ConfigurationError,
@@ -86,6 +87,14 @@ export interface ListEventsOptions {
   readonly order?: SortOrder;
 }
 
+/** A flow (by name) with how many runs it has and when the latest was created. */
+export interface FlowSummary {
+  readonly name: string;
+  readonly runCount: number;
+  /** Creation time (epoch ms) of its newest run; undefined when it has none. */
+  readonly lastRunAt: number | undefined;
+}
+
 export interface ConcurrencyLimitInfo {
   readonly tag: string;
   readonly limit: number;
@@ -129,6 +138,20 @@ const UNFINISHED_STATES: readonly StateType[] = [
 ];
 /** A suspended flow run has deliberately left its process; it is resumed by a new one. */
 const SUSPENDED = "Suspended";
+/** What marking a task run Crashed reads of it (its event names the task, flow run and tags). */
+const CRASH_COLUMNS = [
+  "id",
+  "name",
+  "task_key",
+  "flow_run_id",
+  "tags",
+  "state_type",
+  "state_name",
+] as const;
+type CrashRow = Pick<
+  Selectable<TaskRunsTable>,
+  "id" | "name" | "task_key" | "flow_run_id" | "tags" | "state_type" | "state_name"
+>;
 /** Rows per statement for the id lists admin operations write. */
 const ID_CHUNK = 500;
 
@@ -182,6 +205,54 @@ export class RunStore {
       .map(readFlowRun)
       .filter((r) => r.tags.includes(tag));
     return options.limit === undefined ? runs : runs.slice(0, options.limit);
+  }
+
+  /** Every flow, by name, with its run count and the creation time of its latest run. */
+  async listFlows(): Promise<FlowSummary[]> {
+    await this.#ready();
+    const { db } = this.#client;
+    const rows = await this.#client.all(
+      db
+        .selectFrom("flows")
+        .leftJoin("flow_runs", "flow_runs.flow_id", "flows.id")
+        .select((eb) => [
+          "flows.name as name",
+          eb.fn.count<number | string>("flow_runs.id").as("runs"),
+          eb.fn.max<number | string | null>("flow_runs.created").as("last"),
+        ])
+        .groupBy("flows.name")
+        .orderBy("flows.name"),
+    );
+    return rows.map((r) => ({
+      name: r.name,
+      runCount: Number(r.runs),
+      lastRunAt: r.last === null ? undefined : Number(r.last),
+    }));
+  }
+
+  /** How many flow runs are in each state type (every type present, 0 when none). */
+  async countFlowRunsByState(
+    options: { readonly since?: number } = {},
+  ): Promise<Record<StateType, number>> {
+    await this.#ready();
+    let query = this.#client.db
+      .selectFrom("flow_runs")
+      .select((eb) => ["state_type", eb.fn.countAll<number | string>().as("n")])
+      .groupBy("state_type");
+    if (options.since !== undefined) query = query.where("created", ">=", options.since);
+    const counts = Object.fromEntries(Object.values(StateType).map((t) => [t, 0])) as Record<
+      StateType,
+      number
+    >;
+    for (const row of await this.#client.all(query)) {
+      if (row.state_type in counts) counts[row.state_type as StateType] = Number(row.n);
+    }
+    return counts;
+  }
+
+  /** A reader of what changes from now on (new events and logs, runs whose state changed). */
+  openChangeFeed(options: ChangeFeedOptions = {}): ChangeFeed {
+    return new ChangeFeed(this.#client, () => this.#ready(), options);
   }
 
   /** A flow run by id, or by its human name ("swift-otter") when exactly one run has it. */
@@ -558,43 +629,38 @@ export class RunStore {
         const tasks = await tx.all(
           db
             .selectFrom("task_runs")
-            .select("id")
+            .select(CRASH_COLUMNS)
             .where("flow_run_id", "=", row.id)
             .where("state_type", "in", UNFINISHED_STATES),
         );
-        await this.#crashTaskRuns(
-          tx,
-          tasks.map((t) => t.id),
-          `its flow run crashed: ${message}`,
-          now,
-        );
+        await this.#crashTaskRuns(tx, tasks, `its flow run crashed: ${message}`, now);
       }
-      const standaloneIds: string[] = [];
+      const standalone: CrashRow[] = [];
       for (const task of deadTaskRuns) {
         const row = (
-          await tx.all(db.selectFrom("task_runs").select(["state_type"]).where("id", "=", task.id))
+          await tx.all(db.selectFrom("task_runs").select(CRASH_COLUMNS).where("id", "=", task.id))
         )[0];
-        if (row !== undefined && !isTerminal(row.state_type as StateType))
-          standaloneIds.push(task.id);
+        if (row !== undefined && !isTerminal(row.state_type as StateType)) standalone.push(row);
       }
       await this.#crashTaskRuns(
         tx,
-        standaloneIds,
+        standalone,
         "the process that ran this task run ended without reporting a final state",
         now,
       );
-      return marked + standaloneIds.length;
+      return marked + standalone.length;
     });
   }
 
   async #crashTaskRuns(
     tx: SqlExecutor,
-    ids: readonly string[],
+    rows: readonly CrashRow[],
     message: string,
     now: number,
   ): Promise<void> {
     const { db } = this.#client;
-    for (const chunk of chunks(ids, ID_CHUNK)) {
+    for (const rowChunk of chunks(rows, ID_CHUNK)) {
+      const chunk = rowChunk.map((r) => r.id);
       await tx.run(
         db
           .updateTable("task_runs")
@@ -620,6 +686,44 @@ export class RunStore {
             timestamp: now,
             details: null,
           })),
+        ),
+      );
+      // Like every state change, announced by an event (the live stream follows runs by them).
+      await tx.run(
+        db.insertInto("events").values(
+          rowChunk.map((r) => {
+            const resourceId = `wf.task-run.${r.id}`;
+            const related: Record<string, string>[] = [
+              { "wf.resource.id": `wf.task.${r.task_key}`, "wf.resource.role": "task" },
+            ];
+            if (r.flow_run_id !== null) {
+              related.push({
+                "wf.resource.id": flowRunResourceId(r.flow_run_id),
+                "wf.resource.role": "flow-run",
+              });
+            }
+            for (const tag of JSON.parse(r.tags) as string[])
+              related.push({ "wf.resource.id": `wf.tag.${tag}`, "wf.resource.role": "tag" });
+            const payload: Record<string, JsonValue> = {
+              from: r.state_type,
+              from_name: r.state_name,
+              to: StateType.CRASHED,
+              name: DEFAULT_STATE_NAMES.CRASHED,
+              message,
+            };
+            return {
+              id: newId(),
+              event: `wf.task-run.${DEFAULT_STATE_NAMES.CRASHED}`,
+              occurred: now,
+              resource_id: resourceId,
+              resource: JSON.stringify({
+                "wf.resource.id": resourceId,
+                "wf.resource.name": r.name,
+              }),
+              related: JSON.stringify(related),
+              payload: JSON.stringify(payload),
+            };
+          }),
         ),
       );
     }
