@@ -20,6 +20,7 @@ import {
   streamResponse,
   type StreamHubOptions,
 } from "./streams.js";
+import type { UiAssets } from "./ui-assets.js";
 
 export interface AppOptions {
   readonly routes: readonly Route[];
@@ -31,9 +32,11 @@ export interface AppOptions {
   readonly maxBodyBytes: number;
   /** Called with errors that became a 500, for the server's log. */
   readonly onInternalError: (error: unknown) => void;
-}
   /** The live stream's poll and keep-alive intervals (defaults: 250 ms, 15 s). */
   readonly streams?: Omit<StreamHubOptions, "onError">;
+  /** The web UI's static files: served at their exact paths, open without a key (no data). */
+  readonly ui?: UiAssets;
+}
 
 /** How long "are there any keys?" is trusted before asking the database again. */
 const KEYS_EXIST_TTL_MS = 1000;
@@ -53,9 +56,6 @@ function clientOf(c: Context): string {
   }
 }
 
-export function createApp(options: AppOptions): Hono {
-  const app = new Hono();
-  const open = new Set(
 const streamHubs = new WeakMap<Hono, StreamHub>();
 
 /** The live stream hub of an app made by `createApp` (to close its streams, or to inspect it). */
@@ -68,6 +68,9 @@ function withStreamPath(doc: unknown): unknown {
   return { ...d, paths: { ...d.paths, [STREAM_PATH]: streamOpenApiPath() } };
 }
 
+export function createApp(options: AppOptions): Hono {
+  const app = new Hono();
+  const open = new Set(
     options.routes
       .filter((r) => !r.auth)
       .flatMap((r) => [`${r.method} ${r.path}`, `HEAD ${r.path}`]),
@@ -107,7 +110,9 @@ function withStreamPath(doc: unknown): unknown {
         });
       }
     }
-    if (!open.has(`${c.req.method} ${c.req.path}`) && (await authRequired())) {
+    const uiFile =
+      (c.req.method === "GET" || c.req.method === "HEAD") && options.ui?.paths.has(c.req.path);
+    if (!uiFile && !open.has(`${c.req.method} ${c.req.path}`) && (await authRequired())) {
       const header = c.req.header("authorization") ?? "";
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
       const key = match?.[1];
@@ -138,11 +143,39 @@ function withStreamPath(doc: unknown): unknown {
     }),
   );
 
+  const ui = options.ui;
+  if (ui !== undefined) {
+    for (const path of ui.paths) {
+      app.get(path, (c) => {
+        const file = ui.get(path)!;
+        const headers = ui.headers(file);
+        if (c.req.header("if-none-match") === file.etag) return c.body(null, 304, headers);
+        return c.body(file.body as Uint8Array<ArrayBuffer>, 200, headers);
+      });
+    }
+  }
+
   const version = options.deps.version;
   let openApi: unknown;
   app.get("/api/openapi.json", (c) => {
     openApi ??= withStreamPath(openApiDocument(options.routes, version));
     return c.json(openApi);
+  });
+
+  // The live stream answers with text/event-stream, so it is not in the JSON route table.
+  const hub = new StreamHub(options.deps.store, {
+    ...options.streams,
+    onError: options.onInternalError,
+  });
+  streamHubs.set(app, hub);
+  app.get(STREAM_PATH, (c) => {
+    const query = StreamQuery.safeParse(c.req.query());
+    if (!query.success) {
+      throw new ApiError(422, "INVALID_QUERY", "the query string is not valid", {
+        issues: zodIssues(query.error),
+      });
+    }
+    return streamResponse(c, hub, streamFilter(query.data));
   });
 
   const methodsByPath = new Map<string, string[]>();
@@ -162,22 +195,6 @@ function withStreamPath(doc: unknown): unknown {
         const text = await c.req.text();
         let raw: unknown;
         if (text.trim() !== "") {
-  // The live stream answers with text/event-stream, so it is not in the JSON route table.
-  const hub = new StreamHub(options.deps.store, {
-    ...options.streams,
-    onError: options.onInternalError,
-  });
-  streamHubs.set(app, hub);
-  app.get(STREAM_PATH, (c) => {
-    const query = StreamQuery.safeParse(c.req.query());
-    if (!query.success) {
-      throw new ApiError(422, "INVALID_QUERY", "the query string is not valid", {
-        issues: zodIssues(query.error),
-      });
-    }
-    return streamResponse(c, hub, streamFilter(query.data));
-  });
-
           try {
             raw = JSON.parse(text);
           } catch (error) {
@@ -206,6 +223,7 @@ function withStreamPath(doc: unknown): unknown {
     });
   }
   methodsByPath.set("/api/openapi.json", ["GET"]);
+  methodsByPath.set(STREAM_PATH, ["GET"]);
   for (const [path, methods] of methodsByPath) {
     const allow = [...new Set([...methods, ...(methods.includes("GET") ? ["HEAD"] : [])])].join(
       ", ",
@@ -223,4 +241,3 @@ function withStreamPath(doc: unknown): unknown {
   }
   return app;
 }
-  methodsByPath.set(STREAM_PATH, ["GET"]);

@@ -12,6 +12,7 @@ import { openStore, type Store } from "@wf/store";
 import { createApp } from "./app.js";
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "./rate-limit.js";
 import { apiRoutes } from "./routes.js";
+import { loadUiAssets } from "./ui-assets.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 4200;
@@ -90,6 +91,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<W
     requireApiKey: options.apiKeys === "required",
     rateLimiter: rateLimit === false ? undefined : new RateLimiter(rateLimit),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    ui: loadUiAssets(),
     onInternalError:
       options.onInternalError ??
       ((error) =>
