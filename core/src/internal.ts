@@ -27,3 +27,9 @@ export type {
 } from "./plugin/block-records.js";
 export { redactJson, hasSecretValues, clearSecretValues } from "./redaction.js";
 export { forgetStorageBlocks } from "./results/result-settings.js";
+export { ORCHESTRATION_PATH } from "./http/paths.js";
+export {
+  HttpOrchestrator,
+  DEFAULT_HTTP_FLUSH_INTERVAL_MS,
+  type HttpOrchestratorOptions,
+} from "./http/http-orchestrator.js";

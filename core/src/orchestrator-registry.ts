@@ -1,6 +1,7 @@
 /**
- * Which Orchestrator this process uses. Embedded mode (no WF_API_URL) loads `@wf/store` on first
- * use; tests and the server can install their own with `setOrchestrator`.
+ * Which Orchestrator this process uses: with WF_API_URL set, an HTTP client to `wf server`;
+ * otherwise embedded mode, which loads `@wf/store` on first use. Tests and the server can install
+ * their own with `setOrchestrator`.
  */
 import { ConfigurationError } from "./errors.js";
 import type { Orchestrator } from "./orchestrator.js";
@@ -46,9 +47,8 @@ const STORE_PACKAGE = "@wf/store";
 async function openDefault(): Promise<Orchestrator> {
   const apiUrl = getSetting("WF_API_URL");
   if (apiUrl) {
-    throw new ConfigurationError(
-      `WF_API_URL is set (${apiUrl}) but this release has no HTTP orchestrator yet (it comes with \`wf server\`); unset WF_API_URL to run on the embedded store`,
-    );
+    const { HttpOrchestrator } = await import("./http/http-orchestrator.js");
+    return new HttpOrchestrator({ url: apiUrl, apiKey: getSetting("WF_API_KEY") });
   }
   let store: { createEmbeddedOrchestrator(options?: { url?: string }): Promise<Orchestrator> };
   try {

@@ -45,6 +45,11 @@ export interface FlowRunRecord extends RunRecordBase {
   readonly parameters: Record<string, JsonValue>;
   readonly parentFlowRunId: string | undefined;
   readonly parentTaskRunId: string | undefined;
+  /**
+   * Where the flow is defined, as `<absolute file>:<flow name>` (what `wf run` takes), so a
+   * server can run it again (retry); absent when the flow was not defined in a file.
+   */
+  readonly entrypoint?: string;
   /** The process that runs it, so a dead owner can be detected and its run marked Crashed. */
   readonly pid: number;
   readonly hostname: string;

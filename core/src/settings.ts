@@ -20,6 +20,10 @@ export const SETTINGS = {
     description: "URL of a wf server's API; unset means embedded mode (the database in process)",
     default: () => undefined,
   },
+  WF_API_KEY: {
+    description: "API key sent to the wf server at WF_API_URL (create one with `wf server api-key create`)",
+    default: () => undefined,
+  },
   WF_DATABASE_URL: {
     description: "run store: a SQLite file path or sqlite:// URL, or postgres://user@host/db",
     default: () => join(wfHome(), "wf.db"),

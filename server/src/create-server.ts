@@ -8,9 +8,11 @@ import type { Hono } from "hono";
 import { BlockSystem, type KeyRing } from "@wf/blocks";
 import { ConfigurationError } from "@wf/core";
 import type { Plugin } from "@wf/core/plugin";
-import { openStore, type Store } from "@wf/store";
+import { openStore, resolveDatabaseUrl, type Store } from "@wf/store";
 import { createApp } from "./app.js";
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "./rate-limit.js";
+import { orchestrationRoutes } from "./orchestration-routes.js";
+import { defaultWfCommand, retryRoute } from "./retry-route.js";
 import { apiRoutes } from "./routes.js";
 import { loadUiAssets } from "./ui-assets.js";
 
@@ -41,6 +43,11 @@ export interface CreateServerOptions {
   readonly plugins?: readonly Plugin[];
   readonly projectDir?: string;
   readonly keyRing?: KeyRing;
+  /**
+   * The command that starts `wf`, used to run a flow again (retry); default: node with the bin of
+   * @wf/cli when it is installed beside the server.
+   */
+  readonly wfCommand?: readonly string[];
   /** Where errors that became a 500 are reported (default: stderr). */
   readonly onInternalError?: (error: unknown) => void;
 }
@@ -85,7 +92,16 @@ export async function createServer(options: CreateServerOptions = {}): Promise<W
   });
   const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
   const app = createApp({
-    routes: apiRoutes(),
+    routes: [
+      ...apiRoutes(),
+      retryRoute({
+        wfCommand: options.wfCommand ?? defaultWfCommand(),
+        databaseUrl:
+          options.databaseUrl ??
+          (store.dialect === "sqlite" ? store.location : resolveDatabaseUrl()),
+      }),
+      ...orchestrationRoutes(),
+    ],
     deps: { store, blocks, version: SERVER_VERSION },
     apiKeys: store.apiKeys,
     requireApiKey: options.apiKeys === "required",

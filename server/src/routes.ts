@@ -26,7 +26,7 @@ export interface RouteDeps {
   readonly version: string;
 }
 
-export type Method = "GET" | "POST" | "DELETE";
+export type Method = "GET" | "POST" | "PUT" | "DELETE";
 
 export interface RouteInput<Q, B> {
   readonly params: Readonly<Record<string, string>>;
@@ -61,7 +61,7 @@ export interface Route<Q = unknown, B = unknown> {
 export const DEFAULT_LIST_LIMIT = 100;
 const CANCELLABLE = new Set(["SCHEDULED", "PENDING", "RUNNING", "PAUSED"]);
 
-function route<Q, B = undefined>(
+export function route<Q, B = undefined>(
   r: Omit<Route<Q, B>, "successStatus" | "errors"> & {
     readonly successStatus?: 200 | 201 | 202;
     readonly errors?: readonly number[];

@@ -30,11 +30,21 @@ export type AcquireAttempt =
   | { readonly acquired: true; readonly tags: readonly string[] }
   | { readonly acquired: false; readonly fullTags: readonly string[] };
 
-/** One attempt to take a slot of every limited tag among `tags`; never waits. */
+/** The process a slot belongs to: reclaimed once it is known to be gone. */
+export interface SlotOwner {
+  readonly pid: number;
+  readonly hostname: string;
+}
+
+/**
+ * One attempt to take a slot of every limited tag among `tags`; never waits. `owner` is this
+ * process unless the slots are taken on behalf of another (the server, for its HTTP clients).
+ */
 export function tryAcquireSlots(
   client: SqlClient,
   tags: readonly string[],
   holderId: string,
+  owner: SlotOwner = { pid: process.pid, hostname: HOSTNAME },
   now = Date.now(),
 ): Promise<AcquireAttempt> {
   const { db } = client;
@@ -74,8 +84,8 @@ export function tryAcquireSlots(
           limited.map((tag) => ({
             tag,
             holder_id: holderId,
-            pid: process.pid,
-            hostname: HOSTNAME,
+            pid: owner.pid,
+            hostname: owner.hostname,
             acquired_at: now,
           })),
         )

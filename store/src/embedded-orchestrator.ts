@@ -5,7 +5,7 @@
  */
 import { BatchWriter, type BatchStatement } from "./batch-writer.js";
 import { SqlBlockRepository } from "./block-repository.js";
-import { tryAcquireSlots } from "./concurrency.js";
+import { tryAcquireSlots, type AcquireAttempt, type SlotOwner } from "./concurrency.js";
 import {
   readCacheRecord,
   readRunCommand,
@@ -249,6 +249,33 @@ export class EmbeddedOrchestrator implements Orchestrator {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Commit rows handed over whole (the server, for its HTTP clients) in a transaction of their
+   * own, ordered with this connection's other writes. The write-behind queue is not involved, so
+   * a batch the database refuses fails alone and leaves nothing behind.
+   */
+  async commitBatch(batch: WriteQueue): Promise<void> {
+    this.#assertOpen();
+    if (batch.isEmpty) return;
+    const { statements, newFlows } = this.#statements(batch);
+    const sqlite = this.#sqlite;
+    if (sqlite !== undefined) {
+      const write = () =>
+        sqlite.writeSync(() => {
+          for (const statement of statements) {
+            sqlite.runRawSync(statement.sql, statement.parameters);
+          }
+        });
+      if (sqlite.inTransaction) await sqlite.exclusive(write);
+      else write();
+    } else {
+      await this.#client.transaction(async (tx) => {
+        for (const statement of statements) await tx.runRaw(statement.sql, statement.parameters);
+      });
+    }
+    for (const name of newFlows) this.#knownFlows.add(name);
   }
 
   #assertOpen(): void {
@@ -554,6 +581,36 @@ export class EmbeddedOrchestrator implements Orchestrator {
     }
   }
 
+  /** Tags that have a concurrency limit (cached for `limitsRefreshMs`). */
+  limitedTags(): Promise<ReadonlySet<string>> {
+    return this.#limitedTagSet();
+  }
+
+  /**
+   * One attempt to take slots for a process elsewhere (the server's HTTP clients): the slots are
+   * recorded under that process, so they are reclaimed once it is known to be gone.
+   */
+  tryAcquireSlotsFor(
+    tags: readonly string[],
+    holderId: string,
+    owner: SlotOwner,
+  ): Promise<AcquireAttempt> {
+    this.#assertOpen();
+    return tryAcquireSlots(this.#client, [...new Set(tags)], holderId, owner);
+  }
+
+  /** Give back the slots `holderId` holds for `tags` (for the server's HTTP clients). */
+  async releaseSlotsOf(tags: readonly string[], holderId: string): Promise<void> {
+    this.#assertOpen();
+    if (tags.length === 0) return;
+    await this.#client.run(
+      this.#client.db
+        .deleteFrom("concurrency_slots")
+        .where("holder_id", "=", holderId)
+        .where("tag", "in", [...tags]),
+    );
+  }
+
   #limitedTagSet(): Promise<ReadonlySet<string>> {
     if (
       this.#limitedTags !== undefined &&
@@ -657,8 +714,28 @@ export class EmbeddedOrchestrator implements Orchestrator {
   };
 
   async #deliverCommands(): Promise<void> {
+    const claimed = await this.claimRunCommands([...this.#watchers.keys()]);
+    for (const { flowRunId, command } of claimed) {
+      for (const watcher of this.#watchers.get(flowRunId) ?? []) {
+        try {
+          watcher.onCommand(command);
+        } catch {
+          // a watcher's failure is its own; the others still hear the command
+        }
+      }
+    }
+  }
+
+  /**
+   * Take the commands sent to these flow runs and not yet delivered, oldest first; each is
+   * delivered once (marked consumed in the same transaction).
+   */
+  async claimRunCommands(
+    flowRunIds: readonly string[],
+  ): Promise<{ readonly flowRunId: string; readonly command: RunCommand }[]> {
+    if (flowRunIds.length === 0) return [];
     const { db } = this.#client;
-    const ids = [...this.#watchers.keys()];
+    const ids = [...flowRunIds];
     // A cheap read first, so idle polling never takes the write lock.
     const pending = await this.#client.all(
       db
@@ -668,7 +745,7 @@ export class EmbeddedOrchestrator implements Orchestrator {
         .where("consumed_at", "is", null)
         .limit(1),
     );
-    if (pending.length === 0) return;
+    if (pending.length === 0) return [];
     const rows = await this.#client.transaction((tx) =>
       tx.all(
         db
@@ -680,16 +757,7 @@ export class EmbeddedOrchestrator implements Orchestrator {
       ),
     );
     rows.sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const row of rows) {
-      const command = readRunCommand(row);
-      for (const watcher of this.#watchers.get(row.flow_run_id) ?? []) {
-        try {
-          watcher.onCommand(command);
-        } catch {
-          // a watcher's failure is its own; the others still hear the command
-        }
-      }
-    }
+    return rows.map((row) => ({ flowRunId: row.flow_run_id, command: readRunCommand(row) }));
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------

@@ -33,6 +33,8 @@ export {
   type ChangeBatch,
   type ChangeFeedOptions,
 } from "./change-feed.js";
+export { WriteQueue } from "./write-queue.js";
+export type { AcquireAttempt, SlotOwner } from "./concurrency.js";
 export { ApiKeyStore, looksLikeApiKey, type ApiKeyInfo, type CreatedApiKey } from "./api-keys.js";
 export type { StoredLogRecord } from "./rows.js";
 export { parseDatabaseUrl, type DatabaseTarget } from "./database-url.js";

@@ -281,6 +281,19 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     "0001_initial": initial(dialect),
     "0002_blocks": blocks(dialect),
     "0003_api_keys": apiKeys(),
+    "0004_flow_run_entrypoint": flowRunEntrypoint(),
+  };
+}
+
+function flowRunEntrypoint(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable("flow_runs").addColumn("entrypoint", "text").execute();
+    },
+
+    async down(db: AnyDb) {
+      await db.schema.alterTable("flow_runs").dropColumn("entrypoint").execute();
+    },
   };
 }
 

@@ -107,6 +107,7 @@ export const COLUMNS = {
     "parent_task_run_id",
     "pid",
     "hostname",
+    "entrypoint",
   ],
   task_runs: [
     "id",
@@ -161,6 +162,7 @@ export function writeFlowRun(out: unknown[], r: FlowRunRecord, flowName: string)
     r.parentTaskRunId ?? null,
     r.pid,
     r.hostname,
+    r.entrypoint ?? null,
   );
 }
 
@@ -243,6 +245,7 @@ export function readFlowRun(row: Selectable<FlowRunsTable>): FlowRunRecord {
     parentTaskRunId: undef(row.parent_task_run_id),
     pid: row.pid,
     hostname: row.hostname,
+    ...(row.entrypoint != null && { entrypoint: row.entrypoint }),
   };
 }
 

@@ -40,6 +40,8 @@ export interface FlowRunsTable extends RunColumns {
   parameters: string;
   parent_flow_run_id: string | null;
   parent_task_run_id: string | null;
+  /** `<file>:<flow name>`, for running the flow again (migration 0004). */
+  entrypoint: string | null;
 }
 
 export interface TaskRunsTable extends RunColumns {

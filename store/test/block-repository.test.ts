@@ -78,6 +78,7 @@ async function upgradeCheck(url: string, client: SqlClient): Promise<void> {
     "0001_initial",
     "0002_blocks",
     "0003_api_keys",
+    "0004_flow_run_entrypoint",
   ]);
 }
 

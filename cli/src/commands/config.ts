@@ -9,6 +9,7 @@ import { maskPassword } from "./version.js";
 
 /** Settings whose values are keys: `wf config` never prints them. */
 const SECRET_SETTINGS: ReadonlySet<string> = new Set([
+  "WF_API_KEY",
   "WF_ENCRYPTION_KEY",
   "WF_ENCRYPTION_KEY_PREVIOUS",
 ]);

@@ -4,6 +4,7 @@
  * The final state is committed to the store before the caller's `await` resolves.
  */
 import { hostname } from "node:os";
+import { fileURLToPath } from "node:url";
 import { engineContext, InFlight, type FlowRunScope } from "../context.js";
 import {
   CancelledError,
@@ -108,7 +109,7 @@ export async function runFlowRun<R>(
   }
 
   const record: FlowRunRecord = {
-    id: newId(),
+    id: (parentFlow === undefined ? takePresetFlowRunId() : undefined) ?? newId(),
     name: newFlowRunName(),
     tags: opts.tags ?? [],
     stateType: StateType.PENDING,
@@ -126,6 +127,7 @@ export async function runFlowRun<R>(
     parameters: recordParameters(def, validationError ? args : callArgs),
     parentFlowRunId: parentFlow?.record.id,
     parentTaskRunId: parentTask?.record.id,
+    ...entrypointOf(def),
     pid: process.pid,
     hostname: HOSTNAME,
   };
@@ -411,3 +413,28 @@ export function runFlowWithParameters<R>(
 }
 
 export type { Orchestrator };
+
+/** `<file>:<flow name>` when the flow was defined in a file module (what `wf run` accepts). */
+function entrypointOf(def: { readonly name: string; readonly moduleUrl: string | undefined }): {
+  entrypoint?: string;
+} {
+  const url = def.moduleUrl;
+  if (url === undefined || !url.startsWith("file:")) return {};
+  return { entrypoint: `${fileURLToPath(url)}:${def.name}` };
+}
+
+let presetIdTaken = false;
+
+/**
+ * WF_FLOW_RUN_ID names the id of the first top-level flow run this process starts: whoever
+ * launched the process (the server's retry, later a worker) knows the run's id before it exists.
+ */
+function takePresetFlowRunId(): string | undefined {
+  if (presetIdTaken) return undefined;
+  presetIdTaken = true;
+  const id = process.env.WF_FLOW_RUN_ID;
+  return id !== undefined &&
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)
+    ? id
+    : undefined;
+}
