@@ -43,6 +43,7 @@ import { loadProjectPlugins, type PluginReport } from "./plugin-host.js";
 import { standardSecretBackends } from "./secret-backends/index.js";
 import { standardPlugin } from "./standard/index.js";
 import { validateWithJsonSchema } from "./json-schema-validation.js";
+import { keepStoredSecrets } from "./keep-stored-secrets.js";
 import { issuesFromZod } from "./zod-issues.js";
 
 export interface BlockSystemOptions {
@@ -195,6 +196,40 @@ export class BlockSystem implements BlockService {
     const record = await this.#repository.getType(slug, options.signal);
     if (!record) throw new BlockTypeNotFoundError(slug);
     await this.#saveDocument(storedView(record), name, config, options);
+  }
+
+  /**
+   * Replace a saved block's configuration. Secret fields left out or sent back as `********`
+   * keep their stored value; everything else is replaced. Validated and encrypted like a save,
+   * and nothing is written when it is invalid.
+   */
+  async update(
+    fullName: string,
+    config: unknown,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const { slug, name } = parseBlockName(fullName);
+    const doc = await this.#repository.getDocument(slug, name, options.signal);
+    if (!doc) throw new BlockNotFoundError(slug, name);
+    const type = await this.installedType(slug);
+    let view: TypeView;
+    if (type) {
+      await this.#ensureTypeStored(type, options.signal);
+      view = zodView(type);
+    } else {
+      const record = await this.#repository.getType(slug, options.signal);
+      if (!record) throw new BlockTypeNotFoundError(slug);
+      view = storedView(record);
+    }
+    let stored: unknown = doc.data;
+    if (doc.wrappedKey !== undefined && view.fields.secrets.length > 0) {
+      const dataKey = await this.#dataKey(fullName, doc.keyId, doc.wrappedKey, options.signal);
+      stored = decryptTree(doc.data, dataKey, fullName, []);
+    }
+    await this.#saveDocument(view, name, keepStoredSecrets(config, stored, view.fields.secrets), {
+      overwrite: true,
+      ...(options.signal && { signal: options.signal }),
+    });
   }
 
   async #saveDocument(

@@ -1,7 +1,7 @@
 /** Records -> the API's JSON (the shapes of `schemas.ts`): camelCase, ISO times, null not missing. */
 import type { BlockSummary, BlockTypeSummary } from "@wf/blocks";
 import type { EventRecord, FlowRunRecord, StateRecord, TaskRunRecord } from "@wf/core";
-import type { ConcurrencyLimitInfo, StoredLogRecord } from "@wf/store";
+import type { ConcurrencyLimitInfo, FlowSummary, StoredLogRecord } from "@wf/store";
 
 const LEVEL_NAMES: Readonly<Record<number, string>> = {
   10: "DEBUG",
@@ -60,6 +60,10 @@ export function flowRunJson(run: FlowRunRecord) {
     pid: run.pid,
     hostname: run.hostname,
   };
+}
+
+export function flowJson(flow: FlowSummary) {
+  return { name: flow.name, runCount: flow.runCount, lastRunAt: isoTime(flow.lastRunAt) };
 }
 
 export function taskRunJson(run: TaskRunRecord) {

@@ -13,6 +13,7 @@ import {
   blockTypeJson,
   concurrencyLimitJson,
   eventJson,
+  flowJson,
   flowRunJson,
   logJson,
   stateJson,
@@ -109,7 +110,17 @@ export function apiRoutes(): readonly Route[] {
       handler: ({ deps }) => Promise.resolve({ body: { status: "ok", version: deps.version } }),
     }),
 
-    // ---- flow runs ----
+    // ---- flows and flow runs ----
+    route({
+      method: "GET",
+      path: `${V1}/flows`,
+      summary: "Every flow, by name, with its run count and the time of its latest run",
+      tag: "flow runs",
+      auth: true,
+      query: S.EmptyQuery,
+      response: S.Flow.array(),
+      handler: async ({ deps }) => ({ body: (await deps.store.runs.listFlows()).map(flowJson) }),
+    }),
     route({
       method: "GET",
       path: `${V1}/flow-runs`,
@@ -126,10 +137,27 @@ export function apiRoutes(): readonly Route[] {
           ...(query.tag !== undefined && { tag: query.tag }),
           ...(query.since !== undefined && { since: ms(query.since) }),
           ...(query.until !== undefined && { until: ms(query.until) }),
+          ...(query.parent !== undefined && { parentFlowRunId: query.parent }),
           limit: query.limit ?? DEFAULT_LIST_LIMIT,
         });
         return { body: runs.map(flowRunJson) };
       },
+    }),
+    // Before `/flow-runs/:id`, which would otherwise take "counts" for an id.
+    route({
+      method: "GET",
+      path: `${V1}/flow-runs/counts`,
+      summary: "How many flow runs are in each state type (all types, 0 when none)",
+      tag: "flow runs",
+      auth: true,
+      query: S.FlowRunCountsQuery,
+      response: S.FlowRunCounts,
+      errors: [422],
+      handler: async ({ query, deps }) => ({
+        body: await deps.store.runs.countFlowRunsByState(
+          query.since === undefined ? {} : { since: ms(query.since) },
+        ),
+      }),
     }),
     route({
       method: "GET",
@@ -418,6 +446,23 @@ export function apiRoutes(): readonly Route[] {
       handler: async ({ body, deps }) => {
         await deps.blocks.saveByName(body.name, body.data, { overwrite: body.overwrite === true });
         return { status: 201, body: blockDocumentJson(await deps.blocks.inspect(body.name)) };
+      },
+    }),
+    route({
+      method: "PUT",
+      path: `${V1}/block-documents/:slug/:name`,
+      summary:
+        "Replace a saved block's configuration (secret fields omitted or '********' keep their stored value)",
+      tag: "blocks",
+      auth: true,
+      query: S.EmptyQuery,
+      body: S.BlockDocumentUpdateBody,
+      response: S.BlockDocument,
+      errors: [400, 404, 413, 422],
+      handler: async ({ params, body, deps }) => {
+        const name = blockName(params);
+        await deps.blocks.update(name, body.data);
+        return { body: blockDocumentJson(await deps.blocks.inspect(name)) };
       },
     }),
     route({

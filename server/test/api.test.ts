@@ -51,10 +51,18 @@ describe("routes", () => {
       "/api/v1/block-types/{slug}",
       "/api/v1/block-documents",
       "/api/v1/block-documents/{slug}/{name}",
+      "/api/v1/flows",
+      "/api/v1/flow-runs/counts",
+      "/api/v1/stream",
     ]) {
       expect(doc.paths[path], path).toBeDefined();
     }
     expect(Object.keys(doc.paths["/api/v1/concurrency-limits"]!).sort()).toEqual(["get", "post"]);
+    expect(Object.keys(doc.paths["/api/v1/block-documents/{slug}/{name}"]!).sort()).toEqual([
+      "delete",
+      "get",
+      "put",
+    ]);
   });
 
   test("flow runs: list with filters, one, its task runs, logs and states", async () => {
@@ -282,6 +290,157 @@ describe("routes", () => {
     ).toBe(404);
     // The secret is stored encrypted, never as its text.
     expect(readFileSync(s.dbPath).includes(Buffer.from(value))).toBe(false);
+  });
+});
+
+describe("what the UI reads: flows, counts by state, subflows", () => {
+  test("GET /flows: each flow with its run count and last run time", async () => {
+    const flows = schemas.Flow.array().parse(await json(await s.api("/api/v1/flows")));
+    const mine = flows.find((f) => f.name === "server_numbers");
+    const runs = await s.store.runs.listFlowRuns({ flowName: "server_numbers" });
+    expect(mine).toEqual({
+      name: "server_numbers",
+      runCount: runs.length,
+      lastRunAt: new Date(Math.max(...runs.map((r) => r.createdAt))).toISOString(),
+    });
+    expect(flows.map((f) => f.name)).toEqual([...flows.map((f) => f.name)].sort());
+  });
+
+  test("GET /flow-runs/counts: every state type, 0 when none; since filters", async () => {
+    const counts = schemas.FlowRunCounts.parse(await json(await s.api("/api/v1/flow-runs/counts")));
+    const all = await s.store.runs.listFlowRuns();
+    for (const type of schemas.StateTypeSchema.options) {
+      expect(counts[type], type).toBe(all.filter((r) => r.stateType === type).length);
+    }
+    expect(counts.COMPLETED).toBeGreaterThan(0);
+    const future = schemas.FlowRunCounts.parse(
+      await json(await s.api("/api/v1/flow-runs/counts?since=2999-01-01T00:00:00Z")),
+    );
+    expect(Object.values(future).every((n) => n === 0)).toBe(true);
+    expect(Object.keys(future).sort()).toEqual([...schemas.StateTypeSchema.options].sort());
+    expect((await s.api("/api/v1/flow-runs/counts?since=today")).status).toBe(422);
+    expect((await s.api("/api/v1/flow-runs/counts?state=FAILED")).status).toBe(422);
+  });
+
+  test("GET /flow-runs?parent=<id>: the subflow runs of a run", async () => {
+    const child = flow(async function server_child(n: number) {
+      return n + 1;
+    });
+    const parent = flow(async function server_parent() {
+      return (await child(1)) + (await child(2));
+    });
+    await parent();
+    const [p] = await s.store.runs.listFlowRuns({ flowName: "server_parent", limit: 1 });
+    const subflows = schemas.FlowRun.array().parse(
+      await json(await s.api(`/api/v1/flow-runs?parent=${p!.id}`)),
+    );
+    expect(subflows).toHaveLength(2);
+    expect(
+      subflows.every((r) => r.flowName === "server_child" && r.parentFlowRunId === p!.id),
+    ).toBe(true);
+    expect(await json(await s.api(`/api/v1/flow-runs?parent=${runId}`))).toEqual([]);
+    expect((await s.api("/api/v1/flow-runs?parent=")).status).toBe(422);
+  });
+});
+
+describe("PUT /block-documents/:slug/:name", () => {
+  test("replaces the data, keeps a secret that is omitted or masked, answers masked", async () => {
+    const secretValue = "s3cr3t-kept-across-edits";
+    const created = await s.api("/api/v1/block-documents", {
+      method: "POST",
+      body: JSON.stringify({
+        name: "webhook/alerts",
+        data: { url: "http://127.0.0.1:9/a", headers: { authorization: secretValue } },
+      }),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const put = (data: unknown) =>
+      s.api("/api/v1/block-documents/webhook/alerts", {
+        method: "PUT",
+        body: JSON.stringify({ data }),
+      });
+
+    const masked = await put({
+      url: "http://127.0.0.1:9/b",
+      headers: { authorization: "********" },
+    });
+    const maskedText = await masked.text();
+    expect(masked.status, maskedText).toBe(200);
+    expect(maskedText).not.toContain(secretValue);
+    const doc = schemas.BlockDocument.parse(JSON.parse(maskedText));
+    expect(doc.data).toMatchObject({
+      url: "http://127.0.0.1:9/b",
+      headers: { authorization: "********" },
+    });
+    // What flows load: the webhook kept its header; a secret block shows the value itself.
+    const { loadBlock } = await import("@wf/core");
+    const kept = async (name: string) => ((await loadBlock(name)) as { get(): string }).get();
+    expect(
+      (await s.api("/api/v1/block-documents/webhook/alerts")).headers.get("content-type"),
+    ).toMatch(/json/);
+    await s.api("/api/v1/block-documents", {
+      method: "POST",
+      body: JSON.stringify({ name: "secret/kept", data: { value: secretValue } }),
+    });
+    for (const data of [{ value: "********" }, {}]) {
+      const res = await s.api("/api/v1/block-documents/secret/kept", {
+        method: "PUT",
+        body: JSON.stringify({ data }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.text()).not.toContain(secretValue);
+      expect(await kept("secret/kept")).toBe(secretValue);
+    }
+    const replaced = await s.api("/api/v1/block-documents/secret/kept", {
+      method: "PUT",
+      body: JSON.stringify({ data: { value: "replaced-value" } }),
+    });
+    expect(replaced.status).toBe(200);
+    expect(await kept("secret/kept")).toBe("replaced-value");
+    const omitted = await put({ url: "http://127.0.0.1:9/c" });
+    expect(omitted.status).toBe(200);
+    expect(schemas.BlockDocument.parse(await json(omitted)).data).toMatchObject({
+      url: "http://127.0.0.1:9/c",
+      headers: { authorization: "********" },
+    });
+    expect(readFileSync(s.dbPath).includes(Buffer.from(secretValue))).toBe(false);
+  });
+
+  test("404 for an unknown block; 422 naming the field, without the secret, and nothing written", async () => {
+    const missing = await s.api("/api/v1/block-documents/secret/does-not-exist", {
+      method: "PUT",
+      body: JSON.stringify({ data: { value: "x" } }),
+    });
+    expect(missing.status).toBe(404);
+    await s.api("/api/v1/block-documents", {
+      method: "POST",
+      body: JSON.stringify({ name: "secret/api-token", data: { value: "original-token" } }),
+    });
+    const before = await s.store.orchestrator.blocks.getDocument("secret", "api-token");
+    const leaked = "leaked-if-echoed-0123";
+    for (const data of [
+      { value: "" },
+      { value: 42 },
+      { value: [leaked] },
+      { value: { text: leaked } },
+    ]) {
+      const res = await s.api("/api/v1/block-documents/secret/api-token", {
+        method: "PUT",
+        body: JSON.stringify({ data }),
+      });
+      const text = await res.text();
+      expect(res.status, text).toBe(422);
+      expect(text).not.toContain(leaked);
+      expect(text).not.toContain("original-token");
+      const body = JSON.parse(text) as { error: { issues?: { path: string }[] } };
+      expect(body.error.issues?.length).toBeGreaterThan(0);
+    }
+    const bad = await s.api("/api/v1/block-documents/secret/api-token", {
+      method: "PUT",
+      body: JSON.stringify({ value: "no data wrapper" }),
+    });
+    expect(bad.status).toBe(422);
+    expect(await s.store.orchestrator.blocks.getDocument("secret", "api-token")).toEqual(before);
   });
 });
 
