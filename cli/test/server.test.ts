@@ -71,4 +71,42 @@ describe("wf server", () => {
       await running.result;
     }
   });
+
+  test("api-key delete removes a key by name (or prefix when names repeat); unknown -> exit 1", async () => {
+    const ci = (await wf(["server", "api-key", "create", "ci"], { home })).stdout.trim();
+    const laptop = (await wf(["server", "api-key", "create", "laptop"], { home })).stdout.trim();
+    expect(ci).toMatch(/^wf_/);
+
+    const deleted = await wf(["server", "api-key", "delete", "ci"], { home });
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toContain(`Deleted API key 'ci' (wf_${ci.slice(3, 11)}_...)`);
+    expect(deleted.stdout).not.toContain(ci);
+    const names = async () =>
+      (
+        JSON.parse((await wf(["server", "api-key", "ls", "--json"], { home })).stdout) as {
+          name: string;
+        }[]
+      ).map((k) => k.name);
+    expect(await names()).toEqual(["laptop"]);
+
+    const unknown = await wf(["server", "api-key", "delete", "ci"], { home });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no API key named 'ci'.*wf server api-key ls/);
+    expect(await names()).toEqual(["laptop"]);
+
+    // Two keys with one name: refused with their prefixes; then deleted by prefix.
+    const twin = (await wf(["server", "api-key", "create", "laptop"], { home })).stdout.trim();
+    const ambiguous = await wf(["server", "api-key", "delete", "laptop"], { home });
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toContain(`wf_${twin.slice(3, 11)}_`);
+    expect(await names()).toEqual(["laptop", "laptop"]);
+    const byPrefix = await wf(["server", "api-key", "delete", `wf_${twin.slice(3, 11)}_`], {
+      home,
+    });
+    expect(byPrefix.code, byPrefix.stderr).toBe(0);
+    const left = JSON.parse((await wf(["server", "api-key", "ls", "--json"], { home })).stdout) as {
+      prefix: string;
+    }[];
+    expect(left.map((k) => k.prefix)).toEqual([laptop.slice(3, 11)]);
+  });
 });

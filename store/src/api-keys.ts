@@ -142,6 +142,16 @@ export class ApiKeyStore {
     return readKey(row);
   }
 
+  /** Delete every key named `name`; resolves to the deleted keys (empty when none had it). */
+  async deleteByName(name: string): Promise<ApiKeyInfo[]> {
+    const { db } = this.#client;
+    return this.#client.transaction(async (tx) => {
+      const rows = await tx.all(db.selectFrom("api_keys").selectAll().where("name", "=", name));
+      if (rows.length > 0) await tx.run(db.deleteFrom("api_keys").where("name", "=", name));
+      return rows.map(readKey);
+    });
+  }
+
   /** Delete a key by id or prefix; false when there is none. */
   async delete(idOrPrefix: string): Promise<boolean> {
     const { db } = this.#client;

@@ -1,7 +1,8 @@
 /** `wf server start` and `wf server api-key create|ls`: the HTTP API over the run store. */
 import type { Command } from "commander";
 import pc from "picocolors";
-import { UsageError } from "../errors.js";
+import type { ApiKeyInfo } from "@wf/store";
+import { CliError, UsageError } from "../errors.js";
 import { formatDateTime, isoTime, printJson, renderTable, writeLine } from "../output.js";
 import { loadSettings } from "../settings.js";
 import { withStore } from "../store.js";
@@ -108,6 +109,39 @@ export function registerServerCommands(program: Command): void {
             `Created API key '${created.name}' (wf_${created.prefix}_...). It is shown only this once; ` +
               "send it as 'Authorization: Bearer <key>'.\n",
           ),
+        );
+      });
+    });
+
+  keys
+    .command("delete")
+    .description("delete an API key by name (or by its wf_<prefix>_ when names repeat)")
+    .argument("<name>", "the key's name, or its prefix as `wf server api-key ls` shows it")
+    .addHelpText(
+      "after",
+      examples("wf server api-key delete ci", "wf server api-key delete wf_Ab12Cd34_"),
+    )
+    .action(async (name: string) => {
+      await withStore(async (store) => {
+        const prefix = /^(?:wf_)?([0-9A-Za-z]{8})_?$/.exec(name)?.[1];
+        const all = await store.apiKeys.list();
+        const named = all.filter((k) => k.name === name);
+        if (named.length > 1) {
+          throw new CliError(
+            `${named.length} API keys are named '${name}'; delete one by its prefix: ${named.map((k) => `\`wf server api-key delete wf_${k.prefix}_\``).join(", ")}`,
+          );
+        }
+        let deleted: ApiKeyInfo | undefined;
+        if (named.length === 1) deleted = (await store.apiKeys.deleteByName(name))[0];
+        else if (prefix !== undefined && all.some((k) => k.prefix === prefix)) {
+          deleted = all.find((k) => k.prefix === prefix);
+          await store.apiKeys.delete(prefix);
+        }
+        if (deleted === undefined) {
+          throw new CliError(`no API key named '${name}'; list them with \`wf server api-key ls\``);
+        }
+        writeLine(
+          `Deleted API key '${deleted.name}' (wf_${deleted.prefix}_...). A running server stops accepting it at once.`,
         );
       });
     });
