@@ -9,7 +9,8 @@ export async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T>
   const apiUrl = getSetting("WF_API_URL");
   if (apiUrl) {
     throw new CliError(
-      `WF_API_URL is set (${apiUrl}) but this command works on the embedded store only so far; unset WF_API_URL`,
+      `WF_API_URL is set (${apiUrl}) but this command reads the embedded store only so far: ` +
+        "look at the runs in the server's UI or API, or unset WF_API_URL",
     );
   }
   const url = getSetting("WF_DATABASE_URL");

@@ -28,6 +28,7 @@ export type {
 export { redactJson, hasSecretValues, clearSecretValues } from "./redaction.js";
 export { forgetStorageBlocks } from "./results/result-settings.js";
 export { ORCHESTRATION_PATH } from "./http/paths.js";
+export { ApiClient, type ApiClientOptions } from "./http/api-client.js";
 export {
   HttpOrchestrator,
   DEFAULT_HTTP_FLUSH_INTERVAL_MS,

@@ -16,6 +16,8 @@ import * as S from "./schemas.js";
 import { z } from "zod";
 
 const RETRYABLE = new Set(["FAILED", "CRASHED", "CANCELLED"]);
+/** Lines of a failed retry's output shown in the server's log. */
+const CHILD_TAIL_LINES = 20;
 
 export const RetryResponse = z.object({
   flowRunId: z.string().describe("the id of the new flow run"),
@@ -130,15 +132,24 @@ function startRun(
     },
   );
   const report = options.onChildOutput ?? ((line: string) => process.stderr.write(`${line}\n`));
-  let buffered = "";
+  // The run's own logs are in the store; the child's output only matters when it fails early
+  // (a file that no longer imports, say), so the last lines are kept and shown on failure.
+  const tail: string[] = [];
+  let partial = "";
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => {
-    buffered += chunk;
-    const lines = buffered.split("\n");
-    buffered = lines.pop() ?? "";
-    for (const line of lines) if (line !== "") report(`wf server: retry ${flowRunId}: ${line}`);
+    const lines = (partial + chunk).split("\n");
+    partial = lines.pop() ?? "";
+    tail.push(...lines.filter((line) => line !== ""));
+    tail.splice(0, Math.max(0, tail.length - CHILD_TAIL_LINES));
   });
   child.on("error", (error) => report(`wf server: retry ${flowRunId}: ${error.message}`));
+  child.on("exit", (code) => {
+    if (code === 0) return;
+    if (partial !== "") tail.push(partial);
+    report(`wf server: retry ${flowRunId} (wf run ${entrypoint}) exited with code ${code}:`);
+    for (const line of tail) report(`  ${line}`);
+  });
   child.unref();
 }
 

@@ -1,0 +1,220 @@
+/**
+ * Flows against a running server (WF_API_URL): `wf run` as a real process, API keys, a crash
+ * recorded through the blocking flush, all-or-nothing write batches, block records over HTTP,
+ * a server that is away, and retrying a failed run.
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { HttpOrchestrator } from "@wf/core/internal";
+import { blockRepositoryContract } from "../../store/test/support/block-repository-contract.js";
+import { tempHome, waitFor, wf } from "../../cli/test/helpers.js";
+import { startTestServer, type TestServer } from "./support.js";
+
+const FLOWS = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "http-flows.ts");
+
+interface RunJson {
+  readonly id: string;
+  readonly flowName: string;
+  readonly state: { readonly type: string; readonly message: string | null };
+}
+
+let server: TestServer;
+let client: { home: string; cleanup: () => void };
+
+beforeEach(async () => {
+  server = await startTestServer();
+  client = tempHome();
+});
+
+afterEach(async () => {
+  await server.close();
+  client.cleanup();
+});
+
+async function flowRuns(key?: string): Promise<RunJson[]> {
+  const response = await server.api("/api/v1/flow-runs", key === undefined ? {} : { key });
+  expect(response.status).toBe(200);
+  return (await response.json()) as RunJson[];
+}
+
+describe("wf run with WF_API_URL", () => {
+  test("the run, its tasks and logs land on the server, nothing in the client's WF_HOME", async () => {
+    const result = await wf(["run", `${FLOWS}:over_http`, "--param", "n=5"], {
+      home: client.home,
+      env: { WF_API_URL: server.url },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/over_http/);
+    expect(result.stdout).toMatch(/Completed/);
+    expect(result.stderr).not.toMatch(/error/i);
+    const [run] = await flowRuns();
+    expect(run).toMatchObject({ flowName: "over_http", state: { type: "COMPLETED" } });
+    const tasks = (await (await server.api(`/api/v1/flow-runs/${run!.id}/task-runs`)).json()) as {
+      state: { type: string };
+    }[];
+    expect(tasks.map((t) => t.state.type)).toEqual(["COMPLETED", "COMPLETED"]);
+    const logs = (await (await server.api(`/api/v1/flow-runs/${run!.id}/logs`)).json()) as {
+      message: string;
+    }[];
+    expect(logs.map((l) => l.message)).toEqual(
+      expect.arrayContaining(["doubling 5", "doubling 10"]),
+    );
+    expect(existsSync(join(client.home, "wf.db"))).toBe(false);
+  });
+
+  test("a server with keys refuses a client without one, and accepts WF_API_KEY", async () => {
+    const { key } = await server.store.apiKeys.create("ci");
+    const refused = await wf(["run", `${FLOWS}:over_http`], {
+      home: client.home,
+      env: { WF_API_URL: server.url },
+    });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/401/);
+    expect(refused.stderr).toMatch(/WF_API_KEY/);
+
+    const accepted = await wf(["run", `${FLOWS}:over_http`], {
+      home: client.home,
+      env: { WF_API_URL: server.url, WF_API_KEY: key },
+    });
+    expect(accepted.code).toBe(0);
+    expect(`${accepted.stdout}${accepted.stderr}`).not.toContain(key);
+    const runs = await flowRuns(key);
+    expect(runs.filter((r) => r.state.type === "COMPLETED")).toHaveLength(1);
+  });
+
+  test("a process that crashes mid-task leaves its runs Crashed on the server, not Running", async () => {
+    const result = await wf(["run", `${FLOWS}:crashes`], {
+      home: client.home,
+      env: { WF_API_URL: server.url },
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/the timer blew up/);
+    const [run] = await flowRuns();
+    expect(run).toMatchObject({ flowName: "crashes", state: { type: "CRASHED" } });
+    const tasks = (await (await server.api(`/api/v1/flow-runs/${run!.id}/task-runs`)).json()) as {
+      state: { type: string };
+    }[];
+    expect(tasks.map((t) => t.state.type)).toEqual(["CRASHED"]);
+  });
+});
+
+describe("the write route", () => {
+  test("a batch with one invalid record is refused whole with 422, and nothing is written", async () => {
+    const now = Date.now();
+    const flowRun = {
+      id: "01900000-0000-7000-8000-000000000001",
+      name: "valid-run",
+      tags: [],
+      stateType: "COMPLETED",
+      stateName: "Completed",
+      stateTimestamp: now,
+      createdAt: now,
+      runCount: 1,
+      flowName: "valid",
+      parameters: {},
+      pid: 1,
+      hostname: "elsewhere",
+    };
+    const badTaskRun = {
+      ...flowRun,
+      id: "01900000-0000-7000-8000-000000000002",
+      stateType: "DONE",
+    };
+    const response = await server.api("/api/v1/orchestration/writes", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ flowRuns: [flowRun], taskRuns: [badTaskRun] }),
+    });
+    expect(response.status).toBe(422);
+    const body = (await response.json()) as { error: { issues: { path: string }[] } };
+    expect(body.error.issues.map((i) => i.path)).toContain("taskRuns.0.stateType");
+    expect(await server.store.runs.listFlowRuns()).toEqual([]);
+
+    const ok = await server.api("/api/v1/orchestration/writes", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ flowRuns: [flowRun] }),
+    });
+    expect(ok.status).toBe(200);
+    expect((await server.store.runs.listFlowRuns()).map((r) => r.name)).toEqual(["valid-run"]);
+  });
+});
+
+describe("the HTTP orchestrator", () => {
+  test("a server that is away gives an error that says what to do", async () => {
+    const away = new HttpOrchestrator({ url: "http://127.0.0.1:9" });
+    away.appendLog({
+      flowRunId: undefined,
+      taskRunId: undefined,
+      level: 20,
+      logger: "wf.test",
+      message: "hello",
+      timestamp: Date.now(),
+    });
+    await expect(away.flush()).rejects.toThrow(
+      /cannot reach the wf server at http:\/\/127\.0\.0\.1:9.*wf server start/,
+    );
+    expect(away.queuedRows).toBe(1); // kept for the next attempt
+    expect(() => new HttpOrchestrator({ url: "not a url" })).toThrow(/WF_API_URL is not a URL/);
+  }, 20_000);
+});
+
+describe("block records over HTTP", () => {
+  blockRepositoryContract(async () => {
+    const home = mkdtempSync(join(tmpdir(), "wf-http-blocks-"));
+    const own = await startTestServer();
+    return {
+      repository: new HttpOrchestrator({ url: own.url }).blocks,
+      close: async () => {
+        await own.close();
+        rmSync(home, { recursive: true, force: true });
+      },
+    };
+  });
+});
+
+describe("retry", () => {
+  test("retrying a failed run starts a new run of the same flow with the same parameters", async () => {
+    const marker = join(client.home, "marker");
+    const first = await wf(["run", `${FLOWS}:fails_once`, "--param", `marker=${marker}`], {
+      home: client.home,
+      env: { WF_API_URL: server.url },
+    });
+    expect(first.code).not.toBe(0);
+    const [failed] = await flowRuns();
+    expect(failed).toMatchObject({ flowName: "fails_once", state: { type: "FAILED" } });
+
+    const response = await server.api(`/api/v1/flow-runs/${failed!.id}/retry`, { method: "POST" });
+    expect(response.status).toBe(202);
+    const { flowRunId, retryOf } = (await response.json()) as {
+      flowRunId: string;
+      retryOf: string;
+    };
+    expect(retryOf).toBe(failed!.id);
+    const retried = await waitFor(
+      "the retried run to complete",
+      async () => {
+        const run = await server.store.runs.getFlowRun(flowRunId);
+        return run?.stateType === "COMPLETED" ? run : undefined;
+      },
+      30_000,
+    );
+    expect(retried).toMatchObject({ flowName: "fails_once", parameters: { marker } });
+    expect((await server.store.runs.getFlowRun(failed!.id))?.stateType).toBe("FAILED");
+    const events = await server.store.runs.listEvents({ eventPrefix: "wf.flow-run.retried" });
+    expect(events).toHaveLength(1);
+    expect(events[0]?.payload).toEqual({ retryOf: failed!.id });
+
+    // A completed run is not retried; an unknown one is a 404.
+    const again = await server.api(`/api/v1/flow-runs/${flowRunId}/retry`, { method: "POST" });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: { message: string } }).error.message).toMatch(
+      /only failed, crashed or cancelled runs can be retried/,
+    );
+    const unknown = await server.api("/api/v1/flow-runs/nope/retry", { method: "POST" });
+    expect(unknown.status).toBe(404);
+  }, 60_000);
+});
