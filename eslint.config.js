@@ -37,4 +37,21 @@ export default tseslint.config(
       "no-empty": ["error", { allowEmptyCatch: true }],
     },
   },
+  {
+    // The web UI: plain ES modules that run in the browser.
+    files: ["server/ui/**/*.js"],
+    languageOptions: {
+      globals: {
+        document: "readonly",
+        location: "readonly",
+        localStorage: "readonly",
+        fetch: "readonly",
+        confirm: "readonly",
+        addEventListener: "readonly",
+        removeEventListener: "readonly",
+        URLSearchParams: "readonly",
+        TextDecoderStream: "readonly",
+      },
+    },
+  },
 );

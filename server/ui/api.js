@@ -103,7 +103,11 @@ export async function readStream(params, onEvent, signal) {
   });
   if (!res.ok || res.body === null) throw await errorOf(res);
   if (!(res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
-    throw new ApiError(res.status, "NOT_A_STREAM", "the server did not answer with an event stream");
+    throw new ApiError(
+      res.status,
+      "NOT_A_STREAM",
+      "the server did not answer with an event stream",
+    );
   }
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";

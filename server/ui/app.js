@@ -37,20 +37,28 @@ function route({ parts, params }) {
   const [a, b, c] = parts;
   if (parts.length === 0) return { nav: "dashboard", page: html`<${Dashboard} />` };
   if (a === "runs" && !b) return { nav: "runs", page: html`<${FlowRuns} params=${params} />` };
-  if (a === "runs" && b) return { nav: "runs", page: html`<${FlowRunPage} id=${b} key=${b} />` };
-  if (a === "task-runs" && b) return { nav: "runs", page: html`<${TaskRunPage} id=${b} key=${b} />` };
+  if (a === "runs" && b)
+    return { nav: "runs", page: html`<${FlowRunPage} id=${b} params=${params} key=${b} />` };
+  if (a === "task-runs" && b)
+    return { nav: "runs", page: html`<${TaskRunPage} id=${b} key=${b} />` };
   if (a === "blocks" && !b) return { nav: "blocks", page: html`<${Blocks} />` };
   if (a === "blocks" && b && c === "new") {
     return { nav: "blocks", page: html`<${BlockFormPage} slug=${b} key=${`${b}/new`} />` };
   }
   if (a === "blocks" && b && c) {
-    return { nav: "blocks", page: html`<${BlockFormPage} slug=${b} name=${c} params=${params} key=${`${b}/${c}`} />` };
+    return {
+      nav: "blocks",
+      page: html`<${BlockFormPage} slug=${b} name=${c} params=${params} key=${`${b}/${c}`} />`,
+    };
   }
   if (a === "concurrency") return { nav: "concurrency", page: html`<${Concurrency} />` };
   if (a === "events") return { nav: "events", page: html`<${Events} params=${params} />` };
   return {
     nav: "",
-    page: html`<div class="page"><h1>Not found</h1><p>No page at <code>${location.hash}</code>. <a href="#/">Go to the dashboard</a>.</p></div>`,
+    page: html`<div class="page">
+      <h1>Not found</h1>
+      <p>No page at <code>${location.hash}</code>. <a href="#/">Go to the dashboard</a>.</p>
+    </div>`,
   };
 }
 
@@ -64,21 +72,34 @@ const NAV = [
 
 function Sidebar({ active, hasKey, onForget }) {
   return html`<nav class="sidebar" aria-label="Main">
-    <a class="brand" href="#/"><img src="/ui/favicon.svg" alt="" width="26" height="26" /><span>wf</span></a>
+    <a class="brand" href="#/"
+      ><img src="/ui/favicon.svg" alt="" width="26" height="26" /><span>wf</span></a
+    >
     <ul>
       ${NAV.map(
-        ([id, href, label, icon]) => html`<li>
-          <a href=${href} class=${active === id ? "active" : ""} aria-current=${active === id ? "page" : undefined}>
-            <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path d=${icon} /></svg>
-            ${label}
-          </a>
-        </li>`,
+        ([id, href, label, icon]) =>
+          html`<li>
+            <a
+              href=${href}
+              class=${active === id ? "active" : ""}
+              aria-current=${active === id ? "page" : undefined}
+            >
+              <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
+                <path d=${icon} />
+              </svg>
+              ${label}
+            </a>
+          </li>`,
       )}
     </ul>
     <div class="sidebar-foot">
-      ${hasKey
-        ? html`<button type="button" class="link-button" onClick=${onForget}>Forget API key</button>`
-        : null}
+      ${
+        hasKey
+          ? html`<button type="button" class="link-button" onClick=${onForget}>
+              Forget API key
+            </button>`
+          : null
+      }
       <a href="/api/openapi.json" target="_blank" rel="noopener">API (OpenAPI)</a>
     </div>
   </nav>`;
@@ -109,8 +130,8 @@ function KeyDialog({ reason, onDone }) {
       <h2 id="key-title">API key</h2>
       <p>${reason ?? "This server needs an API key."}</p>
       <p class="muted small">
-        Create one on the server's machine with <code>wf server api-key create &lt;name&gt;</code>. It
-        is kept in this browser's local storage and sent as <code>Authorization: Bearer</code>.
+        Create one on the server's machine with <code>wf server api-key create &lt;name&gt;</code>.
+        It is kept in this browser's local storage and sent as <code>Authorization: Bearer</code>.
       </p>
       <label class="field-label" for="api-key">Key</label>
       <input
@@ -125,7 +146,9 @@ function KeyDialog({ reason, onDone }) {
       />
       ${error ? html`<div class="alert alert-error" role="alert">${error}</div>` : null}
       <div class="form-actions">
-        <button class="btn btn-primary" type="submit" disabled=${busy}>${busy ? "Checking…" : "Save key"}</button>
+        <button class="btn btn-primary" type="submit" disabled=${busy}>
+          ${busy ? "Checking…" : "Save key"}
+        </button>
       </div>
     </form>
   </div>`;
@@ -147,15 +170,19 @@ function App() {
       }}
     />
     <main class="content" key=${epoch}>${page}</main>
-    ${auth !== undefined &&
-    html`<${KeyDialog}
-      reason=${auth}
-      onDone=${() => {
-        setAuth(undefined);
-        setEpoch((n) => n + 1);
-      }}
-    />`}
+    ${
+      auth !== undefined &&
+      html`<${KeyDialog}
+        reason=${auth}
+        onDone=${() => {
+          setAuth(undefined);
+          setEpoch((n) => n + 1);
+        }}
+      />`
+    }
   </div>`;
 }
 
-render(html`<${App} />`, document.getElementById("app"));
+const root = document.getElementById("app");
+root.textContent = "";
+render(html`<${App} />`, root);

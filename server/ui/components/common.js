@@ -14,20 +14,24 @@ export function ErrorBox({ error, title }) {
   const issues = Array.isArray(error.issues) ? error.issues : [];
   return html`<div class="alert alert-error" role="alert">
     ${title ? html`<strong>${title}: </strong>` : null}${error.message ?? String(error)}
-    ${issues.length > 0 &&
-    html`<ul class="issues">
-      ${issues.map((i) => html`<li><code>${i.path || "(body)"}</code> ${i.message}</li>`)}
-    </ul>`}
+    ${
+      issues.length > 0 &&
+      html`<ul class="issues">
+        ${issues.map((i) => html`<li><code>${i.path || "(body)"}</code> ${i.message}</li>`)}
+      </ul>`
+    }
   </div>`;
 }
 
 export function Card({ title, actions, children, class: cls = "", id }) {
   return html`<section class=${`card ${cls}`} id=${id}>
-    ${(title || actions) &&
-    html`<header class="card-header">
-      <h2>${title}</h2>
-      ${actions ? html`<div class="card-actions">${actions}</div>` : null}
-    </header>`}
+    ${
+      (title || actions) &&
+      html`<header class="card-header">
+        <h2>${title}</h2>
+        ${actions ? html`<div class="card-actions">${actions}</div>` : null}
+      </header>`
+    }
     <div class="card-body">${children}</div>
   </section>`;
 }
@@ -64,7 +68,8 @@ export function PageHeader({ title, subtitle, children }) {
 
 /** A little dot that says whether the page updates live (stream) or by polling. */
 export function LiveDot({ streaming }) {
-  return html`<span class=${`live ${streaming ? "on" : "poll"}`}
+  return html`<span
+    class=${`live ${streaming ? "on" : "poll"}`}
     title=${streaming ? "live: updates stream from the server" : "updating every 2 s"}
     >${streaming ? "Live" : "Auto-refresh"}</span
   >`;

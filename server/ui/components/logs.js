@@ -30,7 +30,11 @@ export function LogView({ logs, taskNames = new Map(), showSource = true }) {
 
   return html`<div class="logs">
     <div class="toolbar">
-      <select aria-label="Log level" value=${minLevel} onChange=${(e) => setMinLevel(e.currentTarget.value)}>
+      <select
+        aria-label="Log level"
+        value=${minLevel}
+        onChange=${(e) => setMinLevel(e.currentTarget.value)}
+      >
         ${LEVELS.map(([v, label]) => html`<option value=${v}>${label}</option>`)}
       </select>
       <input
@@ -50,21 +54,30 @@ export function LogView({ logs, taskNames = new Map(), showSource = true }) {
         atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
       }}
     >
-      ${shown.length === 0
-        ? html`<p class="empty">No log lines${logs.length > 0 ? " match" : " yet"}.</p>`
-        : shown.map(
-            (l) => html`<div class=${`log-line level-${l.level.toLowerCase()}`} data-log-id=${l.id}>
-              <span class="log-time" title=${l.timestamp}>${formatClock(l.timestamp)}</span>
-              <span class="log-level">${l.level}</span>
-              ${showSource &&
-              html`<span class="log-source"
-                >${l.taskRunId
-                  ? html`<a href=${`#/task-runs/${l.taskRunId}`}>${taskNames.get(l.taskRunId) ?? "task run"}</a>`
-                  : "flow run"}</span
-              >`}
-              <span class="log-message">${l.message}</span>
-            </div>`,
-          )}
+      ${
+        shown.length === 0
+          ? html`<p class="empty">No log lines${logs.length > 0 ? " match" : " yet"}.</p>`
+          : shown.map(
+              (l) =>
+                html`<div class=${`log-line level-${l.level.toLowerCase()}`} data-log-id=${l.id}>
+                  <span class="log-time" title=${l.timestamp}>${formatClock(l.timestamp)}</span>
+                  <span class="log-level">${l.level}</span>
+                  ${
+                    showSource &&
+                    html`<span class="log-source"
+                      >${
+                        l.taskRunId
+                          ? html`<a href=${`#/task-runs/${l.taskRunId}`}
+                              >${taskNames.get(l.taskRunId) ?? "task run"}</a
+                            >`
+                          : "flow run"
+                      }</span
+                    >`
+                  }
+                  <span class="log-message">${l.message}</span>
+                </div>`,
+            )
+      }
     </div>
   </div>`;
 }

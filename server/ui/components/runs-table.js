@@ -19,17 +19,18 @@ export function RunsTable({ runs, empty = "No flow runs." }) {
       </thead>
       <tbody>
         ${runs.map(
-          (r) => html`<tr key=${r.id} data-run-id=${r.id}>
-            <td>
-              <a href=${`#/runs/${r.id}`} class="run-name">${r.name}</a>
-              ${r.parentFlowRunId ? html`<span class="muted small"> subflow</span>` : null}
-            </td>
-            <td><a href=${`#/runs?flow=${encodeURIComponent(r.flowName)}`}>${r.flowName}</a></td>
-            <td><${StateBadge} state=${r.state} /></td>
-            <td><${Tags} tags=${r.tags} /></td>
-            <td><${Time} iso=${r.startTime ?? r.createdAt} relative=${true} /></td>
-            <td class="num">${formatDuration(runDuration(r))}</td>
-          </tr>`,
+          (r) =>
+            html`<tr key=${r.id} data-run-id=${r.id}>
+              <td>
+                <a href=${`#/runs/${r.id}`} class="run-name">${r.name}</a>
+                ${r.parentFlowRunId ? html`<span class="muted small"> subflow</span>` : null}
+              </td>
+              <td><a href=${`#/runs?flow=${encodeURIComponent(r.flowName)}`}>${r.flowName}</a></td>
+              <td><${StateBadge} state=${r.state} /></td>
+              <td><${Tags} tags=${r.tags} /></td>
+              <td><${Time} iso=${r.startTime ?? r.createdAt} relative=${true} /></td>
+              <td class="num">${formatDuration(runDuration(r))}</td>
+            </tr>`,
         )}
       </tbody>
     </table>

@@ -76,7 +76,10 @@ export function humanize(key) {
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
     .toLowerCase()
     .trim();
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  const text = words.replace(/\b(url|uri|id|api|tls|ssl|http|https|ttl|json|sql)\b/g, (w) =>
+    w.toUpperCase(),
+  );
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function fieldId(path) {
@@ -112,7 +115,9 @@ function ScalarInput({ schema, root, path, value, onChange, required, ctx, ariaL
         onChange(v === "" ? undefined : JSON.parse(v));
       }}
     >
-      <option value="">${s.default !== undefined ? `(default: ${s.default})` : "— choose —"}</option>
+      <option value="">
+        ${s.default !== undefined ? `(default: ${s.default})` : "— choose —"}
+      </option>
       ${s.enum.map((o) => html`<option value=${JSON.stringify(o)}>${String(o)}</option>`)}
     </select>`;
   }
@@ -148,7 +153,8 @@ function ScalarInput({ schema, root, path, value, onChange, required, ctx, ariaL
       }}
     />`;
   }
-  if (kind === "blockref") return html`<${BlockRefSelect} ...${{ s, id, name, value, onChange, required }} />`;
+  if (kind === "blockref")
+    return html`<${BlockRefSelect} ...${{ s, id, name, value, onChange, required }} />`;
   // Strings (and consts, edited as text).
   const secret = s[SECRET_KEYWORD] === true;
   if (secret) {
@@ -209,10 +215,14 @@ function BlockRefSelect({ s, id, name, value, onChange, required }) {
       value=${value ?? ""}
       onChange=${(e) => onChange(e.currentTarget.value === "" ? undefined : e.currentTarget.value)}
     >
-      <option value="">${docs.loading ? "Loading…" : list.length === 0 ? "— no saved blocks —" : "— choose a block —"}</option>
-      ${value && !list.some((d) => d.fullName === value)
-        ? html`<option value=${value}>${value}</option>`
-        : null}
+      <option value="">
+        ${docs.loading ? "Loading…" : list.length === 0 ? "— no saved blocks —" : "— choose a block —"}
+      </option>
+      ${
+        value && !list.some((d) => d.fullName === value)
+          ? html`<option value=${value}>${value}</option>`
+          : null
+      }
       ${list.map((d) => html`<option value=${d.fullName}>${d.fullName}</option>`)}
     </select>
     ${slug ? html`<a class="small" href=${`#/blocks/${slug}/new`}>New ${slug}</a>` : null}
@@ -229,27 +239,32 @@ function MapEditor({ schema, root, path, value, onChange, ctx }) {
   };
   return html`<div class="map-editor" id=${fieldId(path)}>
     ${rows.map(
-      ([k, v], i) => html`<div class="row-inline">
-        <input
-          type="text"
-          placeholder="key"
-          aria-label=${`${path.join(".")} key ${i + 1}`}
-          value=${k}
-          onInput=${(e) => update(rows.map((r, j) => (j === i ? [e.currentTarget.value, r[1]] : r)))}
-        />
-        <${ScalarInput}
-          schema=${inner}
-          root=${root}
-          path=${[...path, String(i)]}
-          value=${v}
-          ctx=${ctx}
-          ariaLabel=${`${path.join(".")} value ${i + 1}`}
-          onChange=${(nv) => update(rows.map((r, j) => (j === i ? [r[0], nv] : r)))}
-        />
-        <button type="button" class="btn btn-small btn-ghost" onClick=${() => update(rows.filter((_, j) => j !== i))}>
-          Remove
-        </button>
-      </div>`,
+      ([k, v], i) =>
+        html`<div class="row-inline">
+          <input
+            type="text"
+            placeholder="key"
+            aria-label=${`${path.join(".")} key ${i + 1}`}
+            value=${k}
+            onInput=${(e) => update(rows.map((r, j) => (j === i ? [e.currentTarget.value, r[1]] : r)))}
+          />
+          <${ScalarInput}
+            schema=${inner}
+            root=${root}
+            path=${[...path, String(i)]}
+            value=${v}
+            ctx=${ctx}
+            ariaLabel=${`${path.join(".")} value ${i + 1}`}
+            onChange=${(nv) => update(rows.map((r, j) => (j === i ? [r[0], nv] : r)))}
+          />
+          <button
+            type="button"
+            class="btn btn-small btn-ghost"
+            onClick=${() => update(rows.filter((_, j) => j !== i))}
+          >
+            Remove
+          </button>
+        </div>`,
     )}
     <button type="button" class="btn btn-small" onClick=${() => update([...rows, ["", undefined]])}>
       Add entry
@@ -262,27 +277,36 @@ function ArrayEditor({ schema, root, path, value, onChange, ctx }) {
   const set = (next) => onChange(next.length === 0 ? undefined : next);
   return html`<div class="array-editor" id=${fieldId(path)}>
     ${items.map(
-      (v, i) => html`<div class="row-inline">
-        <${ScalarInput}
-          schema=${schema.items}
-          root=${root}
-          path=${[...path, String(i)]}
-          value=${v}
-          ctx=${ctx}
-          ariaLabel=${`${path.join(".")} item ${i + 1}`}
-          onChange=${(nv) => set(items.map((x, j) => (j === i ? nv : x)))}
-        />
-        <button type="button" class="btn btn-small btn-ghost" onClick=${() => set(items.filter((_, j) => j !== i))}>
-          Remove
-        </button>
-      </div>`,
+      (v, i) =>
+        html`<div class="row-inline">
+          <${ScalarInput}
+            schema=${schema.items}
+            root=${root}
+            path=${[...path, String(i)]}
+            value=${v}
+            ctx=${ctx}
+            ariaLabel=${`${path.join(".")} item ${i + 1}`}
+            onChange=${(nv) => set(items.map((x, j) => (j === i ? nv : x)))}
+          />
+          <button
+            type="button"
+            class="btn btn-small btn-ghost"
+            onClick=${() => set(items.filter((_, j) => j !== i))}
+          >
+            Remove
+          </button>
+        </div>`,
     )}
-    <button type="button" class="btn btn-small" onClick=${() => set([...items, undefined])}>Add item</button>
+    <button type="button" class="btn btn-small" onClick=${() => set([...items, undefined])}>
+      Add item
+    </button>
   </div>`;
 }
 
 function JsonEditor({ path, value, onChange, ctx, required }) {
-  const [text, setText] = useState(() => (value === undefined ? "" : JSON.stringify(value, null, 2)));
+  const [text, setText] = useState(() =>
+    value === undefined ? "" : JSON.stringify(value, null, 2),
+  );
   const [error, setError] = useState(undefined);
   const key = path.join(".") || "(input)";
   return html`<div>
@@ -324,14 +348,27 @@ function Field({ schema, root, path, label, value, onChange, required, ctx }) {
     return html`<fieldset class="nested" data-field=${path.join(".")}>
       <legend>${label}${required ? html`<span class="required">*</span>` : null}</legend>
       <${Help} schema=${s} />
-      <${ObjectFields} schema=${s} root=${root} path=${path} value=${value} onChange=${onChange} ctx=${ctx} />
+      <${ObjectFields}
+        schema=${s}
+        root=${root}
+        path=${path}
+        value=${value}
+        onChange=${onChange}
+        ctx=${ctx}
+      />
     </fieldset>`;
   }
   let editor;
-  if (kind === "map") editor = html`<${MapEditor} ...${{ schema: s, root, path, value, onChange, ctx }} />`;
-  else if (kind === "array") editor = html`<${ArrayEditor} ...${{ schema: s, root, path, value, onChange, ctx }} />`;
-  else if (kind === "json") editor = html`<${JsonEditor} ...${{ path, value, onChange, ctx, required }} />`;
-  else editor = html`<${ScalarInput} ...${{ schema: s, root, path, value, onChange, required, ctx }} />`;
+  if (kind === "map")
+    editor = html`<${MapEditor} ...${{ schema: s, root, path, value, onChange, ctx }} />`;
+  else if (kind === "array")
+    editor = html`<${ArrayEditor} ...${{ schema: s, root, path, value, onChange, ctx }} />`;
+  else if (kind === "json")
+    editor = html`<${JsonEditor} ...${{ path, value, onChange, ctx, required }} />`;
+  else
+    editor = html`<${ScalarInput}
+      ...${{ schema: s, root, path, value, onChange, required, ctx }}
+    />`;
   return html`<div class="field" data-field=${path.join(".")} data-kind=${kind}>
     <${Label} path=${path} label=${label} required=${required} schema=${s} />
     ${editor}
@@ -344,22 +381,23 @@ function ObjectFields({ schema, root, path, value, onChange, ctx }) {
   const required = new Set(schema.required ?? []);
   const obj = value && typeof value === "object" && !Array.isArray(value) ? value : {};
   return Object.entries(props).map(
-    ([key, sub]) => html`<${Field}
-      key=${key}
-      schema=${sub}
-      root=${root}
-      path=${[...path, key]}
-      label=${sub.title ?? humanize(key)}
-      value=${obj[key]}
-      required=${required.has(key)}
-      ctx=${ctx}
-      onChange=${(v) => {
-        const next = { ...obj };
-        if (v === undefined) delete next[key];
-        else next[key] = v;
-        onChange(next);
-      }}
-    />`,
+    ([key, sub]) =>
+      html`<${Field}
+        key=${key}
+        schema=${sub}
+        root=${root}
+        path=${[...path, key]}
+        label=${sub.title ?? humanize(key)}
+        value=${obj[key]}
+        required=${required.has(key)}
+        ctx=${ctx}
+        onChange=${(v) => {
+          const next = { ...obj };
+          if (v === undefined) delete next[key];
+          else next[key] = v;
+          onChange(next);
+        }}
+      />`,
   );
 }
 
@@ -373,10 +411,26 @@ export function SchemaFields({ schema, value, onChange, mode = "create", invalid
   const s = resolve(root, root);
   const ctx = { mode, keepMask: mode === "edit", invalid: invalid ?? new Set() };
   if (fieldKind(s, root) === "object") {
-    return html`<${ObjectFields} schema=${s} root=${root} path=${[]} value=${value} onChange=${onChange} ctx=${ctx} />`;
+    return html`<${ObjectFields}
+      schema=${s}
+      root=${root}
+      path=${[]}
+      value=${value}
+      onChange=${onChange}
+      ctx=${ctx}
+    />`;
   }
   if (s.type === "object" && !s.properties) {
     return html`<p class="muted">This type has no fields.</p>`;
   }
-  return html`<${Field} schema=${s} root=${root} path=${[]} label=${s.title ?? "Input"} value=${value} onChange=${onChange} required=${true} ctx=${ctx} />`;
+  return html`<${Field}
+    schema=${s}
+    root=${root}
+    path=${[]}
+    label=${s.title ?? "Input"}
+    value=${value}
+    onChange=${onChange}
+    required=${true}
+    ctx=${ctx}
+  />`;
 }

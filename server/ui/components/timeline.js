@@ -52,8 +52,15 @@ export function Timeline({ tasks, run, now = Date.now() }) {
   if (items.length === 0) return html`<p class="empty">No task runs yet.</p>`;
 
   const runStart = Date.parse(run?.startTime ?? "");
-  const t0 = Math.min(...items.map((i) => i.start), ...(Number.isFinite(runStart) ? [runStart] : []));
-  const runEnd = run?.endTime ? Date.parse(run.endTime) : run?.state?.type === "RUNNING" ? now : NaN;
+  const t0 = Math.min(
+    ...items.map((i) => i.start),
+    ...(Number.isFinite(runStart) ? [runStart] : []),
+  );
+  const runEnd = run?.endTime
+    ? Date.parse(run.endTime)
+    : run?.state?.type === "RUNNING"
+      ? now
+      : NaN;
   const t1 = Math.max(...items.map((i) => i.end), ...(Number.isFinite(runEnd) ? [runEnd] : []));
   const range = Math.max(t1 - t0, 1);
   const lanes = assignLanes(items);
@@ -74,10 +81,16 @@ export function Timeline({ tasks, run, now = Date.now() }) {
       data-lanes=${lanes}
     >
       ${ticks.map(
-        (t) => html`<g class="tick">
-          <line x1=${x(t0 + t)} x2=${x(t0 + t)} y1=${AXIS - 6} y2=${height} />
-          <text x=${x(t0 + t) + 3} y=${AXIS - 10}>+${formatDuration(t)}</text>
-        </g>`,
+        (t) =>
+          html`<g class="tick">
+            <line x1=${x(t0 + t)} x2=${x(t0 + t)} y1=${AXIS - 6} y2=${height} />
+            <text
+              x=${x(t0 + t) > WIDTH - 60 ? x(t0 + t) - 3 : x(t0 + t) + 3}
+              y=${AXIS - 10}
+              text-anchor=${x(t0 + t) > WIDTH - 60 ? "end" : "start"}
+              >+${formatDuration(t)}</text
+            >
+          </g>`,
       )}
       ${items.map((item) => {
         const bx = x(item.start);
@@ -88,8 +101,13 @@ export function Timeline({ tasks, run, now = Date.now() }) {
         const textX = inside ? bx + 6 : bx + bw + 5;
         const flip = !inside && textX + label.length * 6.6 > WIDTH;
         return html`<a href=${`#/task-runs/${item.task.id}`} class="bar-link">
-          <g class=${`bar state-${item.task.state.type.toLowerCase()}`} data-task-run=${item.task.id}>
-            <title>${item.task.name} — ${item.task.state.name} — ${formatDuration(item.end - item.start)}</title>
+          <g
+            class=${`bar state-${item.task.state.type.toLowerCase()}`}
+            data-task-run=${item.task.id}
+          >
+            <title>
+              ${item.task.name} — ${item.task.state.name} — ${formatDuration(item.end - item.start)}
+            </title>
             <rect x=${bx} y=${by} width=${bw} height=${BAR} rx="4" />
             <text
               class=${inside ? "inside" : "outside"}

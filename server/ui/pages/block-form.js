@@ -13,31 +13,41 @@ function StoredValues({ data }) {
   if (entries.length === 0) return html`<p class="empty">No fields set.</p>`;
   return html`<dl class="details stored-values">
     ${entries.map(
-      ([k, v]) => html`<div class="detail" data-stored-field=${k}>
-        <dt>${humanize(k)} <code class="field-key">${k}</code></dt>
-        <dd>
-          ${v === SECRET_MASK
-            ? html`<span class="masked" title="secret: stored encrypted, never shown">${SECRET_MASK}</span>`
-            : typeof v === "string"
-              ? html`<code>${v}</code>`
-              : html`<pre class="json">${JSON.stringify(v, null, 2)}</pre>`}
-        </dd>
-      </div>`,
+      ([k, v]) =>
+        html`<div class="detail" data-stored-field=${k}>
+          <dt>${humanize(k)} <code class="field-key">${k}</code></dt>
+          <dd>
+            ${
+              v === SECRET_MASK
+                ? html`<span class="masked" title="secret: stored encrypted, never shown"
+                    >${SECRET_MASK}</span
+                  >`
+                : typeof v === "string"
+                  ? html`<code>${v}</code>`
+                  : html`<pre class="json">${JSON.stringify(v, null, 2)}</pre>`
+            }
+          </dd>
+        </div>`,
     )}
   </dl>`;
 }
 
 export function BlockFormPage({ slug, name, params }) {
   const editing = name !== undefined;
-  const loaded = useLoad(async (signal) => {
-    const [type, doc] = await Promise.all([
-      api(`/block-types/${encodeURIComponent(slug)}`, { signal }),
-      editing
-        ? api(`/block-documents/${encodeURIComponent(slug)}/${encodeURIComponent(name)}`, { signal })
-        : Promise.resolve(undefined),
-    ]);
-    return { type, doc };
-  }, [slug, name]);
+  const loaded = useLoad(
+    async (signal) => {
+      const [type, doc] = await Promise.all([
+        api(`/block-types/${encodeURIComponent(slug)}`, { signal }),
+        editing
+          ? api(`/block-documents/${encodeURIComponent(slug)}/${encodeURIComponent(name)}`, {
+              signal,
+            })
+          : Promise.resolve(undefined),
+      ]);
+      return { type, doc };
+    },
+    [slug, name],
+  );
   const [blockName, setBlockName] = useState("");
   const [value, setValue] = useState(undefined);
   const [error, setError] = useState(undefined);
@@ -91,7 +101,9 @@ export function BlockFormPage({ slug, name, params }) {
   const remove = async () => {
     if (!confirm(`Delete block '${slug}/${name}'?`)) return;
     try {
-      await api(`/block-documents/${encodeURIComponent(slug)}/${encodeURIComponent(name)}`, { method: "DELETE" });
+      await api(`/block-documents/${encodeURIComponent(slug)}/${encodeURIComponent(name)}`, {
+        method: "DELETE",
+      });
       location.hash = "#/blocks";
     } catch (err) {
       setError(err);
@@ -110,24 +122,31 @@ export function BlockFormPage({ slug, name, params }) {
     <div class=${editing ? "grid-2" : ""}>
       <${Card} title=${editing ? "Edit" : "Configuration"}>
         <form class="block-form" onSubmit=${submit} aria-label="Block">
-          ${!editing &&
-          html`<div class="field">
-            <label class="field-label" for="block-name">Block name<span class="required">*</span></label>
-            <div class="inline">
-              <code class="muted">${slug}/</code>
-              <input
-                id="block-name"
-                name="block-name"
-                type="text"
-                required
-                pattern=${NAME_PATTERN}
-                placeholder="prod"
-                value=${blockName}
-                onInput=${(e) => setBlockName(e.currentTarget.value.trim())}
-              />
-            </div>
-            <p class="help">Letters, digits, ".", "_" and "-". Flow code loads it as <code>${slug}/${blockName || "<name>"}</code>.</p>
-          </div>`}
+          ${
+            !editing &&
+            html`<div class="field">
+              <label class="field-label" for="block-name"
+                >Block name<span class="required">*</span></label
+              >
+              <div class="inline">
+                <code class="muted">${slug}/</code>
+                <input
+                  id="block-name"
+                  name="block-name"
+                  type="text"
+                  required
+                  pattern=${NAME_PATTERN}
+                  placeholder="prod"
+                  value=${blockName}
+                  onInput=${(e) => setBlockName(e.currentTarget.value.trim())}
+                />
+              </div>
+              <p class="help">
+                Letters, digits, ".", "_" and "-". Flow code loads it as
+                <code>${slug}/${blockName || "<name>"}</code>.
+              </p>
+            </div>`
+          }
           <${SchemaFields}
             schema=${type.schema}
             value=${current}
@@ -137,16 +156,23 @@ export function BlockFormPage({ slug, name, params }) {
           />
           <${ErrorBox} error=${error} title="Could not save" />
           <div class="form-actions">
-            <button class="btn btn-primary" type="submit" disabled=${busy}>${busy ? "Saving…" : editing ? "Save changes" : "Create block"}</button>
+            <button class="btn btn-primary" type="submit" disabled=${busy}>
+              ${busy ? "Saving…" : editing ? "Save changes" : "Create block"}
+            </button>
             <a class="btn btn-ghost" href="#/blocks">Back to blocks</a>
           </div>
         </form>
       <//>
-      ${editing &&
-      html`<${Card} title="Stored values" id="stored">
-        <p class="muted small">Version ${doc.version} · updated <${Time} iso=${doc.updatedAt} relative=${true} />. Secret values are encrypted at rest and never sent to the browser.</p>
-        <${StoredValues} data=${doc.data} />
-      <//>`}
+      ${
+        editing &&
+        html`<${Card} title="Stored values" id="stored">
+          <p class="muted small">
+            Version ${doc.version} · updated <${Time} iso=${doc.updatedAt} relative=${true} />.
+            Secret values are encrypted at rest and never sent to the browser.
+          </p>
+          <${StoredValues} data=${doc.data} />
+        <//>`
+      }
     </div>
   </div>`;
 }

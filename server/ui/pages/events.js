@@ -28,14 +28,35 @@ function EventRow({ e }) {
       <${Time} iso=${e.occurred} />
       <code class="event-name">${e.event}</code>
       <span class="event-resource">${link ? html`<a href=${link}>${label}</a>` : label}</span>
-      <button type="button" class="link-button" aria-expanded=${open} onClick=${() => setOpen(!open)}>${open ? "Hide" : "Details"}</button>
+      <button
+        type="button"
+        class="link-button"
+        aria-expanded=${open}
+        onClick=${() => setOpen(!open)}
+      >
+        ${open ? "Hide" : "Details"}
+      </button>
     </div>
-    ${open &&
-    html`<div class="event-body">
-      <div><strong>Resource</strong><pre class="json">${JSON.stringify(e.resource, null, 2)}</pre></div>
-      ${e.related.length > 0 && html`<div><strong>Related</strong><pre class="json">${JSON.stringify(e.related, null, 2)}</pre></div>`}
-      <div><strong>Payload</strong><pre class="json">${JSON.stringify(e.payload, null, 2)}</pre></div>
-    </div>`}
+    ${
+      open &&
+      html`<div class="event-body">
+        <div>
+          <strong>Resource</strong>
+          <pre class="json">${JSON.stringify(e.resource, null, 2)}</pre>
+        </div>
+        ${
+          e.related.length > 0 &&
+          html`<div>
+            <strong>Related</strong>
+            <pre class="json">${JSON.stringify(e.related, null, 2)}</pre>
+          </div>`
+        }
+        <div>
+          <strong>Payload</strong>
+          <pre class="json">${JSON.stringify(e.payload, null, 2)}</pre>
+        </div>
+      </div>`
+    }
   </li>`;
 }
 
@@ -70,33 +91,72 @@ export function Events({ params }) {
     location.hash = `#/events${s ? `?${s}` : ""}`;
   };
   return html`<div class="page">
-    <${PageHeader} title="Events" subtitle="Every state change and every emitted event, newest first">
+    <${PageHeader}
+      title="Events"
+      subtitle="Every state change and every emitted event, newest first"
+    >
       <${LiveDot} streaming=${live.streaming} />
     <//>
     <${Card}>
       <form class="filters filter-row" onSubmit=${apply} aria-label="Event filters">
-        <label><span>Event name starts with</span><input name="prefix" type="text" placeholder="wf.flow-run." value=${form.prefix} onInput=${(e) => setForm({ ...form, prefix: e.currentTarget.value })} /></label>
-        <label class="grow"><span>Resource id</span><input name="resource" type="text" placeholder="wf.flow-run.<id>" value=${form.resource} onInput=${(e) => setForm({ ...form, resource: e.currentTarget.value })} /></label>
-        <label><span>Window</span>
-          <select name="window" value=${form.window} onChange=${(e) => setForm({ ...form, window: e.currentTarget.value })}>
+        <label
+          ><span>Event name starts with</span
+          ><input
+            name="prefix"
+            type="text"
+            placeholder="wf.flow-run."
+            value=${form.prefix}
+            onInput=${(e) => setForm({ ...form, prefix: e.currentTarget.value })}
+        /></label>
+        <label class="grow"
+          ><span>Resource id</span
+          ><input
+            name="resource"
+            type="text"
+            placeholder="wf.flow-run.<id>"
+            value=${form.resource}
+            onInput=${(e) => setForm({ ...form, resource: e.currentTarget.value })}
+        /></label>
+        <label
+          ><span>Window</span>
+          <select
+            name="window"
+            value=${form.window}
+            onChange=${(e) => setForm({ ...form, window: e.currentTarget.value })}
+          >
             ${WINDOWS.map(([v, label]) => html`<option value=${v}>${label}</option>`)}
           </select>
         </label>
         <div class="filter-buttons">
           <button class="btn btn-primary" type="submit">Apply</button>
-          <button class="btn btn-ghost" type="button" onClick=${() => { setForm({ prefix: "", resource: "", window: "24h" }); location.hash = "#/events"; }}>Clear</button>
+          <button
+            class="btn btn-ghost"
+            type="button"
+            onClick=${() => {
+              setForm({ prefix: "", resource: "", window: "24h" });
+              location.hash = "#/events";
+            }}
+          >
+            Clear
+          </button>
         </div>
       </form>
     <//>
     <${ErrorBox} error=${live.error} />
-    <${Card} title=${live.data ? `${live.data.length}${live.data.length === MAX_EVENTS ? "+" : ""} event${live.data.length === 1 ? "" : "s"}` : "Events"}>
-      ${!live.data
-        ? live.error
-          ? null
-          : html`<${Loading} />`
-        : live.data.length === 0
-          ? html`<p class="empty">No events match.</p>`
-          : html`<ul class="event-list">${live.data.map((e) => html`<${EventRow} key=${e.id} e=${e} />`)}</ul>`}
+    <${Card}
+      title=${live.data ? `${live.data.length}${live.data.length === MAX_EVENTS ? "+" : ""} event${live.data.length === 1 ? "" : "s"}` : "Events"}
+    >
+      ${
+        !live.data
+          ? live.error
+            ? null
+            : html`<${Loading} />`
+          : live.data.length === 0
+            ? html`<p class="empty">No events match.</p>`
+            : html`<ul class="event-list">
+                ${live.data.map((e) => html`<${EventRow} key=${e.id} e=${e} />`)}
+              </ul>`
+      }
     <//>
   </div>`;
 }

@@ -4,7 +4,16 @@ import { useState } from "preact/hooks";
 import { html } from "../html.js";
 import { ApiError, api, query, useLive } from "../api.js";
 import { FINAL_STATES, formatDuration, prettyJson, runDuration } from "../format.js";
-import { Card, ErrorBox, LiveDot, Loading, PageHeader, StateBadge, Tags, Time } from "../components/common.js";
+import {
+  Card,
+  ErrorBox,
+  LiveDot,
+  Loading,
+  PageHeader,
+  StateBadge,
+  Tags,
+  Time,
+} from "../components/common.js";
 import { Timeline } from "../components/timeline.js";
 import { TaskGraph } from "../components/graph.js";
 import { LogView } from "../components/logs.js";
@@ -12,7 +21,7 @@ import { RunsTable } from "../components/runs-table.js";
 import { SchemaFields } from "../components/schema-form.js";
 
 const CANCELLABLE = new Set(["SCHEDULED", "PENDING", "RUNNING", "PAUSED"]);
-const RETRYABLE = new Set(["FAILED", "CRASHED"]);
+const RETRYABLE = new Set(["FAILED", "CRASHED", "CANCELLED"]);
 
 /** Subflows from `?parent=`, or found among the runs created since this one while it is missing. */
 async function subflowsOf(run, signal) {
@@ -66,13 +75,22 @@ function ResumeForm({ run, schema, onDone }) {
     }
   };
   return html`<form class="resume-form" onSubmit=${submit} aria-label="Resume">
-    ${schema
-      ? html`<p>This run waits for input before it continues.</p>
-          <${SchemaFields} schema=${schema} value=${value} onChange=${setValue} invalid=${invalid} />`
-      : html`<p>This run is paused; resume it to let it continue.</p>`}
+    ${
+      schema
+        ? html`<p>This run waits for input before it continues.</p>
+            <${SchemaFields}
+              schema=${schema}
+              value=${value}
+              onChange=${setValue}
+              invalid=${invalid}
+            />`
+        : html`<p>This run is paused; resume it to let it continue.</p>`
+    }
     <${ErrorBox} error=${error} title="Could not resume" />
     <div class="form-actions">
-      <button class="btn btn-primary" type="submit" disabled=${busy}>${busy ? "Resuming…" : "Resume run"}</button>
+      <button class="btn btn-primary" type="submit" disabled=${busy}>
+        ${busy ? "Resuming…" : "Resume run"}
+      </button>
     </div>
   </form>`;
 }
@@ -100,7 +118,7 @@ function Actions({ run, onNotice, onError, reload }) {
     setBusy("retry");
     try {
       const res = await api(`/flow-runs/${run.id}/retry`, { method: "POST" });
-      if (res?.flowRunId) location.hash = `#/runs/${res.flowRunId}`;
+      if (res?.flowRunId) location.hash = `#/runs/${res.flowRunId}?retryOf=${run.id}`;
       else reload();
     } catch (err) {
       onError(err, "Could not retry");
@@ -109,22 +127,30 @@ function Actions({ run, onNotice, onError, reload }) {
     }
   };
   return html`<div class="actions">
-    ${CANCELLABLE.has(run.state.type) &&
-    html`<button class="btn btn-danger" type="button" onClick=${cancel} disabled=${busy !== ""}>
-      ${busy === "cancel" ? "Cancelling…" : "Cancel run"}
-    </button>`}
-    ${RETRYABLE.has(run.state.type) &&
-    html`<button class="btn btn-primary" type="button" onClick=${retry} disabled=${busy !== ""}>
-      ${busy === "retry" ? "Retrying…" : "Retry run"}
-    </button>`}
+    ${
+      CANCELLABLE.has(run.state.type) &&
+      html`<button class="btn btn-danger" type="button" onClick=${cancel} disabled=${busy !== ""}>
+        ${busy === "cancel" ? "Cancelling…" : "Cancel run"}
+      </button>`
+    }
+    ${
+      RETRYABLE.has(run.state.type) &&
+      html`<button class="btn btn-primary" type="button" onClick=${retry} disabled=${busy !== ""}>
+        ${busy === "retry" ? "Retrying…" : "Retry run"}
+      </button>`
+    }
   </div>`;
 }
 
 function Detail({ label, children }) {
-  return html`<div class="detail"><dt>${label}</dt><dd>${children}</dd></div>`;
+  return html`<div class="detail">
+    <dt>${label}</dt>
+    <dd>${children}</dd>
+  </div>`;
 }
 
-export function FlowRunPage({ id }) {
+export function FlowRunPage({ id, params }) {
+  const retryOf = params?.get("retryOf") ?? undefined;
   const [notice, setNotice] = useState(undefined);
   const [actionError, setActionError] = useState(undefined);
   const live = useLive((signal) => loadRun(id, signal), [id], {
@@ -143,9 +169,20 @@ export function FlowRunPage({ id }) {
   });
   const d = live.data;
   if (!d) {
+    // A retry answers with the new run's id before its process has created the run.
+    const starting = retryOf && live.error?.status === 404;
     return html`<div class="page">
       <${PageHeader} title="Flow run" subtitle=${id} />
-      ${live.error ? html`<${ErrorBox} error=${live.error} />` : html`<${Loading} />`}
+      ${
+        starting
+          ? html`<div class="alert alert-info" role="status" data-retry-starting>
+              Retry of <a href=${`#/runs/${retryOf}`}>the failed run</a> requested; waiting for the
+              new run to start…
+            </div>`
+          : live.error
+            ? html`<${ErrorBox} error=${live.error} />`
+            : html`<${Loading} />`
+      }
     </div>`;
   }
   const { run, tasks, logs, states, subflows, parent } = d;
@@ -155,7 +192,16 @@ export function FlowRunPage({ id }) {
   const result = run.result;
 
   return html`<div class="page">
-    <nav class="breadcrumbs"><a href="#/runs">Flow runs</a> / <a href=${`#/runs?flow=${encodeURIComponent(run.flowName)}`}>${run.flowName}</a></nav>
+    <nav class="breadcrumbs">
+      <a href="#/runs">Flow runs</a> /
+      <a href=${`#/runs?flow=${encodeURIComponent(run.flowName)}`}>${run.flowName}</a>
+    </nav>
+    ${
+      retryOf &&
+      html`<div class="alert alert-info" role="status">
+        A retry of <a href=${`#/runs/${retryOf}`}>an earlier run</a>, with the same parameters.
+      </div>`
+    }
     <${PageHeader}
       title=${html`${run.name} <${StateBadge} state=${run.state} />`}
       subtitle=${html`Flow <strong>${run.flowName}</strong>${run.flowVersion ? ` v${run.flowVersion}` : ""} · <code>${run.id}</code>`}
@@ -177,21 +223,28 @@ export function FlowRunPage({ id }) {
     ${notice ? html`<div class="alert alert-info" role="status">${notice}</div>` : null}
     ${actionError ? html`<${ErrorBox} error=${actionError.err} title=${actionError.title} />` : null}
     <${ErrorBox} error=${live.error} title="Could not refresh" />
-    ${run.state.message &&
-    html`<div class=${`alert ${["FAILED", "CRASHED"].includes(run.state.type) ? "alert-error" : "alert-info"}`} data-state-message>
-      <strong>${run.state.name}:</strong> <span class="pre-wrap">${run.state.message}</span>
-    </div>`}
-    ${run.state.type === "PAUSED" &&
-    html`<${Card} title="Paused" class="paused-card">
-      <${ResumeForm}
-        run=${run}
-        schema=${pauseSchema}
-        onDone=${(m) => {
-          setNotice(m);
-          live.reload();
-        }}
-      />
-    <//>`}
+    ${
+      run.state.message &&
+      html`<div
+        class=${`alert ${["FAILED", "CRASHED"].includes(run.state.type) ? "alert-error" : "alert-info"}`}
+        data-state-message
+      >
+        <strong>${run.state.name}:</strong> <span class="pre-wrap">${run.state.message}</span>
+      </div>`
+    }
+    ${
+      run.state.type === "PAUSED" &&
+      html`<${Card} title="Paused" class="paused-card">
+        <${ResumeForm}
+          run=${run}
+          schema=${pauseSchema}
+          onDone=${(m) => {
+            setNotice(m);
+            live.reload();
+          }}
+        />
+      <//>`
+    }
 
     <div class="grid-2">
       <${Card} title="Details">
@@ -203,62 +256,89 @@ export function FlowRunPage({ id }) {
           <${Detail} label="Run count">${run.runCount}<//>
           <${Detail} label="Tags"><${Tags} tags=${run.tags} /><//>
           <${Detail} label="Process"><code>${run.hostname}</code> pid ${run.pid}<//>
-          ${run.parentFlowRunId &&
-          html`<${Detail} label="Parent run">
-            <a href=${`#/runs/${run.parentFlowRunId}`} data-parent-link>${parent?.name ?? run.parentFlowRunId}</a>
-            ${parent ? html` <span class="muted">(${parent.flowName})</span>` : null}
-          <//>`}
+          ${
+            run.parentFlowRunId &&
+            html`<${Detail} label="Parent run">
+              <a href=${`#/runs/${run.parentFlowRunId}`} data-parent-link
+                >${parent?.name ?? run.parentFlowRunId}</a
+              >
+              ${parent ? html` <span class="muted">(${parent.flowName})</span>` : null}
+            <//>`
+          }
           <${Detail} label="Result">
-            ${result === null || result === undefined
-              ? html`<span class="muted">—</span>`
-              : html`<code class="result-preview">${result.preview ?? prettyJson(result)}</code>
-                  ${result.storageKey ? html`<div class="muted small">stored at <code>${result.storageKey}</code> (${result.serializer})</div>` : null}`}
+            ${
+              result === null || result === undefined
+                ? html`<span class="muted">—</span>`
+                : html`<code class="result-preview">${result.preview ?? prettyJson(result)}</code>
+                    ${result.storageKey ? html`<div class="muted small">stored at <code>${result.storageKey}</code> (${result.serializer})</div>` : null}`
+            }
           <//>
         </dl>
       <//>
       <${Card} title="Parameters">
-        ${Object.keys(run.parameters ?? {}).length === 0
-          ? html`<p class="empty">No parameters.</p>`
-          : html`<pre class="json" data-parameters>${prettyJson(run.parameters)}</pre>`}
+        ${
+          Object.keys(run.parameters ?? {}).length === 0
+            ? html`<p class="empty">No parameters.</p>`
+            : html`<pre class="json" data-parameters>${prettyJson(run.parameters)}</pre>`
+        }
       <//>
     </div>
 
-    <${Card} title=${`Task timeline · ${tasks.length} task run${tasks.length === 1 ? "" : "s"}`} id="timeline">
+    <${Card}
+      title=${`Task timeline · ${tasks.length} task run${tasks.length === 1 ? "" : "s"}`}
+      id="timeline"
+    >
       <${Timeline} tasks=${tasks} run=${run} />
     <//>
     <${Card} title="Task dependencies" id="graph">
       <${TaskGraph} tasks=${tasks} />
     <//>
-    ${subflows.length > 0 &&
-    html`<${Card} title=${`Subflows · ${subflows.length}`} id="subflows"><${RunsTable} runs=${subflows} /><//>`}
+    ${
+      subflows.length > 0 &&
+      html`<${Card} title=${`Subflows · ${subflows.length}`} id="subflows"
+        ><${RunsTable} runs=${subflows}
+      /><//>`
+    }
     <${Card} title="Logs" id="logs">
       <${LogView} logs=${logs} taskNames=${taskNames} />
     <//>
     <div class="grid-2">
       <${Card} title="Task runs" id="task-runs">
-        ${tasks.length === 0
-          ? html`<p class="empty">No task runs.</p>`
-          : html`<div class="table-wrap"><table class="table">
-              <thead><tr><th>Task run</th><th>State</th><th class="num">Duration</th></tr></thead>
-              <tbody>
-                ${tasks.map(
-                  (t) => html`<tr data-task-run=${t.id}>
-                    <td><a href=${`#/task-runs/${t.id}`}>${t.name}</a></td>
-                    <td><${StateBadge} state=${t.state} /></td>
-                    <td class="num">${formatDuration(runDuration(t))}</td>
-                  </tr>`,
-                )}
-              </tbody>
-            </table></div>`}
+        ${
+          tasks.length === 0
+            ? html`<p class="empty">No task runs.</p>`
+            : html`<div class="table-wrap">
+                <table class="table">
+                  <thead>
+                    <tr>
+                      <th>Task run</th>
+                      <th>State</th>
+                      <th class="num">Duration</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${tasks.map(
+                      (t) =>
+                        html`<tr data-task-run=${t.id}>
+                          <td><a href=${`#/task-runs/${t.id}`}>${t.name}</a></td>
+                          <td><${StateBadge} state=${t.state} /></td>
+                          <td class="num">${formatDuration(runDuration(t))}</td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+              </div>`
+        }
       <//>
       <${Card} title="State history" id="states">
         <ol class="state-history">
           ${states.map(
-            (s) => html`<li>
-              <${StateBadge} type=${s.type} name=${s.name} />
-              <${Time} iso=${s.timestamp} />
-              ${s.message ? html`<span class="muted">${s.message}</span>` : null}
-            </li>`,
+            (s) =>
+              html`<li>
+                <${StateBadge} type=${s.type} name=${s.name} />
+                <${Time} iso=${s.timestamp} />
+                ${s.message ? html`<span class="muted">${s.message}</span>` : null}
+              </li>`,
           )}
         </ol>
       <//>

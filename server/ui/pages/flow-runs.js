@@ -91,20 +91,25 @@ export function FlowRuns({ params }) {
       >
         <div class="chips" role="group" aria-label="States">
           ${STATE_TYPES.map(
-            (t) => html`<button
-              type="button"
-              class=${`chip state-${t.toLowerCase()} ${form.state.includes(t) ? "on" : ""}`}
-              aria-pressed=${form.state.includes(t)}
-              onClick=${() => toggleState(t)}
-            >
-              ${t.charAt(0) + t.slice(1).toLowerCase()}
-            </button>`,
+            (t) =>
+              html`<button
+                type="button"
+                class=${`chip state-${t.toLowerCase()} ${form.state.includes(t) ? "on" : ""}`}
+                aria-pressed=${form.state.includes(t)}
+                onClick=${() => toggleState(t)}
+              >
+                ${t.charAt(0) + t.slice(1).toLowerCase()}
+              </button>`,
           )}
         </div>
         <div class="filter-row">
           <label>
             <span>Flow</span>
-            <select name="flow" value=${form.flow} onChange=${(e) => setForm({ ...form, flow: e.currentTarget.value })}>
+            <select
+              name="flow"
+              value=${form.flow}
+              onChange=${(e) => setForm({ ...form, flow: e.currentTarget.value })}
+            >
               <option value="">All flows</option>
               ${form.flow && !(flows.data ?? []).includes(form.flow) ? html`<option value=${form.flow}>${form.flow}</option>` : null}
               ${(flows.data ?? []).map((f) => html`<option value=${f}>${f}</option>`)}
@@ -112,7 +117,13 @@ export function FlowRuns({ params }) {
           </label>
           <label>
             <span>Tag</span>
-            <input name="tag" type="text" placeholder="any tag" value=${form.tag} onInput=${(e) => setForm({ ...form, tag: e.currentTarget.value.trim() })} />
+            <input
+              name="tag"
+              type="text"
+              placeholder="any tag"
+              value=${form.tag}
+              onInput=${(e) => setForm({ ...form, tag: e.currentTarget.value.trim() })}
+            />
           </label>
           <label>
             <span>From</span>
@@ -134,7 +145,11 @@ export function FlowRuns({ params }) {
           </label>
           <label>
             <span>Show</span>
-            <select name="limit" value=${form.limit} onChange=${(e) => setForm({ ...form, limit: e.currentTarget.value })}>
+            <select
+              name="limit"
+              value=${form.limit}
+              onChange=${(e) => setForm({ ...form, limit: e.currentTarget.value })}
+            >
               ${LIMITS.map((n) => html`<option value=${String(n)}>${n} runs</option>`)}
             </select>
           </label>
@@ -156,7 +171,9 @@ export function FlowRuns({ params }) {
       </form>
     <//>
     <${ErrorBox} error=${live.error} />
-    <${Card} title=${live.data ? `${live.data.length} run${live.data.length === 1 ? "" : "s"}` : "Runs"}>
+    <${Card}
+      title=${live.data ? `${live.data.length} run${live.data.length === 1 ? "" : "s"}` : "Runs"}
+    >
       ${live.data ? html`<${RunsTable} runs=${live.data} empty="No flow runs match these filters." />` : live.error ? null : html`<${Loading} />`}
     <//>
   </div>`;

@@ -2,14 +2,31 @@
 // the events recorded for it), with a link back to its flow run.
 import { html } from "../html.js";
 import { api, query, useLive } from "../api.js";
-import { FINAL_STATES, formatDuration, prettyJson, runDuration, taskRunResource } from "../format.js";
-import { Card, ErrorBox, LiveDot, Loading, PageHeader, StateBadge, Tags, Time } from "../components/common.js";
+import {
+  FINAL_STATES,
+  formatDuration,
+  prettyJson,
+  runDuration,
+  taskRunResource,
+} from "../format.js";
+import {
+  Card,
+  ErrorBox,
+  LiveDot,
+  Loading,
+  PageHeader,
+  StateBadge,
+  Tags,
+  Time,
+} from "../components/common.js";
 import { LogView } from "../components/logs.js";
 
 async function loadTaskRun(id, signal) {
   const task = await api(`/task-runs/${encodeURIComponent(id)}`, { signal });
   const [flowRun, siblings, logs, events] = await Promise.all([
-    task.flowRunId ? api(`/flow-runs/${task.flowRunId}`, { signal }).catch(() => undefined) : undefined,
+    task.flowRunId
+      ? api(`/flow-runs/${task.flowRunId}`, { signal }).catch(() => undefined)
+      : undefined,
     task.flowRunId ? api(`/flow-runs/${task.flowRunId}/task-runs`, { signal }) : [],
     task.flowRunId ? api(`/flow-runs/${task.flowRunId}/logs`, { signal }) : [],
     api(`/events${query({ resource: taskRunResource(task.id), limit: 1000 })}`, { signal }),
@@ -18,7 +35,10 @@ async function loadTaskRun(id, signal) {
 }
 
 function Detail({ label, children }) {
-  return html`<div class="detail"><dt>${label}</dt><dd>${children}</dd></div>`;
+  return html`<div class="detail">
+    <dt>${label}</dt>
+    <dd>${children}</dd>
+  </div>`;
 }
 
 export function TaskRunPage({ id }) {
@@ -35,7 +55,9 @@ export function TaskRunPage({ id }) {
   const { task, flowRun, siblings, logs, events } = d;
   const names = new Map(siblings.map((t) => [t.id, t]));
   const upstream = Object.entries(task.upstream ?? {});
-  const downstream = siblings.filter((t) => Object.values(t.upstream ?? {}).some((ids) => ids.includes(task.id)));
+  const downstream = siblings.filter((t) =>
+    Object.values(t.upstream ?? {}).some((ids) => ids.includes(task.id)),
+  );
   return html`<div class="page">
     <nav class="breadcrumbs">
       <a href="#/runs">Flow runs</a>
@@ -48,66 +70,90 @@ export function TaskRunPage({ id }) {
       ${!FINAL_STATES.has(task.state.type) && html`<${LiveDot} streaming=${live.streaming} />`}
     <//>
     <${ErrorBox} error=${live.error} title="Could not refresh" />
-    ${task.state.message &&
-    html`<div class=${`alert ${["FAILED", "CRASHED"].includes(task.state.type) ? "alert-error" : "alert-info"}`}>
-      <strong>${task.state.name}:</strong> <span class="pre-wrap">${task.state.message}</span>
-    </div>`}
+    ${
+      task.state.message &&
+      html`<div
+        class=${`alert ${["FAILED", "CRASHED"].includes(task.state.type) ? "alert-error" : "alert-info"}`}
+      >
+        <strong>${task.state.name}:</strong> <span class="pre-wrap">${task.state.message}</span>
+      </div>`
+    }
     <div class="grid-2">
       <${Card} title="Details">
         <dl class="details">
           <${Detail} label="Flow run">
-            ${task.flowRunId
-              ? html`<a href=${`#/runs/${task.flowRunId}`}>${flowRun?.name ?? task.flowRunId}</a>${flowRun ? html` <span class="muted">(${flowRun.flowName})</span>` : null}`
-              : html`<span class="muted">standalone task run</span>`}
+            ${
+              task.flowRunId
+                ? html`<a href=${`#/runs/${task.flowRunId}`}>${flowRun?.name ?? task.flowRunId}</a
+                    >${flowRun ? html` <span class="muted">(${flowRun.flowName})</span>` : null}`
+                : html`<span class="muted">standalone task run</span>`
+            }
           <//>
           <${Detail} label="Started"><${Time} iso=${task.startTime} /><//>
           <${Detail} label="Ended"><${Time} iso=${task.endTime} /><//>
           <${Detail} label="Duration">${formatDuration(runDuration(task))}<//>
           <${Detail} label="Run count">${task.runCount}<//>
           <${Detail} label="Tags"><${Tags} tags=${task.tags} /><//>
-          <${Detail} label="Cache key">${task.cacheKey ? html`<code>${task.cacheKey}</code>` : html`<span class="muted">—</span>`}<//>
+          <${Detail} label="Cache key"
+            >${task.cacheKey ? html`<code>${task.cacheKey}</code>` : html`<span class="muted">—</span>`}<//
+          >
           <${Detail} label="Result">
-            ${task.result == null
-              ? html`<span class="muted">—</span>`
-              : html`<code class="result-preview">${task.result.preview ?? prettyJson(task.result)}</code>`}
+            ${
+              task.result == null
+                ? html`<span class="muted">—</span>`
+                : html`<code class="result-preview"
+                    >${task.result.preview ?? prettyJson(task.result)}</code
+                  >`
+            }
           <//>
         </dl>
       <//>
       <${Card} title="Dependencies">
         <h3 class="small-heading">Upstream</h3>
-        ${upstream.length === 0
-          ? html`<p class="empty">No upstream task runs.</p>`
-          : html`<ul class="dep-list">
-              ${upstream.map(
-                ([param, ids]) => html`<li>
-                  <code>${param}</code> ←
-                  ${ids.map(
-                    (uid, i) => html`${i > 0 ? ", " : ""}<a href=${`#/task-runs/${uid}`}>${names.get(uid)?.name ?? uid}</a>`,
-                  )}
-                </li>`,
-              )}
-            </ul>`}
+        ${
+          upstream.length === 0
+            ? html`<p class="empty">No upstream task runs.</p>`
+            : html`<ul class="dep-list">
+                ${upstream.map(
+                  ([param, ids]) =>
+                    html`<li>
+                      <code>${param}</code> ←
+                      ${ids.map(
+                        (uid, i) =>
+                          html`${i > 0 ? ", " : ""}<a href=${`#/task-runs/${uid}`}
+                              >${names.get(uid)?.name ?? uid}</a
+                            >`,
+                      )}
+                    </li>`,
+                )}
+              </ul>`
+        }
         <h3 class="small-heading">Downstream</h3>
-        ${downstream.length === 0
-          ? html`<p class="empty">No task run uses this one's result.</p>`
-          : html`<ul class="dep-list">
-              ${downstream.map((t) => html`<li><a href=${`#/task-runs/${t.id}`}>${t.name}</a> <${StateBadge} state=${t.state} /></li>`)}
-            </ul>`}
+        ${
+          downstream.length === 0
+            ? html`<p class="empty">No task run uses this one's result.</p>`
+            : html`<ul class="dep-list">
+                ${downstream.map((t) => html`<li><a href=${`#/task-runs/${t.id}`}>${t.name}</a> <${StateBadge} state=${t.state} /></li>`)}
+              </ul>`
+        }
       <//>
     </div>
     <${Card} title="Logs"><${LogView} logs=${logs} showSource=${false} /><//>
     <${Card} title="State changes">
-      ${events.length === 0
-        ? html`<p class="empty">No events recorded for this task run.</p>`
-        : html`<ol class="state-history">
-            ${events.map(
-              (e) => html`<li>
-                <code>${e.event}</code>
-                <${Time} iso=${e.occurred} />
-                ${e.payload?.message ? html`<span class="muted">${String(e.payload.message)}</span>` : null}
-              </li>`,
-            )}
-          </ol>`}
+      ${
+        events.length === 0
+          ? html`<p class="empty">No events recorded for this task run.</p>`
+          : html`<ol class="state-history">
+              ${events.map(
+                (e) =>
+                  html`<li>
+                    <code>${e.event}</code>
+                    <${Time} iso=${e.occurred} />
+                    ${e.payload?.message ? html`<span class="muted">${String(e.payload.message)}</span>` : null}
+                  </li>`,
+              )}
+            </ol>`
+      }
     <//>
   </div>`;
 }
