@@ -115,6 +115,10 @@ const runFields = {
   createdAt: nullableTime,
   startTime: nullableTime,
   endTime: nullableTime,
+  durationMs: z
+    .number()
+    .nullable()
+    .describe("how long it ran, or has run so far; null before it starts"),
   runCount: z.number().int(),
   result: json.nullable(),
 };

@@ -35,6 +35,15 @@ export {
 } from "./change-feed.js";
 export { WriteQueue } from "./write-queue.js";
 export type { AcquireAttempt, SlotOwner } from "./concurrency.js";
+export {
+  eventJson,
+  flowRunJson,
+  isoTime,
+  levelName,
+  logJson,
+  stateJson,
+  taskRunJson,
+} from "./json-views.js";
 export { ApiKeyStore, looksLikeApiKey, type ApiKeyInfo, type CreatedApiKey } from "./api-keys.js";
 export type { StoredLogRecord } from "./rows.js";
 export { parseDatabaseUrl, type DatabaseTarget } from "./database-url.js";

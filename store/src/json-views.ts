@@ -1,0 +1,120 @@
+/**
+ * The one JSON view of runs, states, log lines and events, shared by the server's API and the
+ * CLI's `--json`: camelCase keys, ISO 8601 (UTC) times, ids as strings, `null` rather than a
+ * missing key. Scripts and the web UI rely on these keys; add keys, never rename them.
+ */
+import type { StoredLogRecord } from "./rows.js";
+import type { EventRecord, FlowRunRecord, StateRecord, TaskRunRecord } from "./wf-core.js";
+
+const LEVEL_NAMES: Readonly<Record<number, string>> = {
+  10: "DEBUG",
+  20: "INFO",
+  30: "WARNING",
+  40: "ERROR",
+  50: "CRITICAL",
+};
+
+/** A log level's name ("INFO"), or its number as text for a custom level. */
+export function levelName(level: number): string {
+  return LEVEL_NAMES[level] ?? String(level);
+}
+
+/** Epoch ms as ISO 8601 UTC; null for a missing or non-finite time. */
+export function isoTime(ms: number | undefined): string | null {
+  return ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
+}
+
+interface RunLike {
+  readonly id: string;
+  readonly name: string;
+  readonly tags: readonly string[];
+  readonly stateType: string;
+  readonly stateName: string;
+  readonly stateMessage: string | undefined;
+  readonly stateTimestamp: number;
+  readonly createdAt: number;
+  readonly startTime: number | undefined;
+  readonly endTime: number | undefined;
+  readonly runCount: number;
+  readonly result: unknown;
+}
+
+function runJson(run: RunLike) {
+  return {
+    id: run.id,
+    name: run.name,
+    state: {
+      type: run.stateType,
+      name: run.stateName,
+      message: run.stateMessage ?? null,
+      timestamp: isoTime(run.stateTimestamp),
+    },
+    tags: run.tags,
+    createdAt: isoTime(run.createdAt),
+    startTime: isoTime(run.startTime),
+    endTime: isoTime(run.endTime),
+    // How long it took, or has been running so far; null before it starts.
+    durationMs: run.startTime === undefined ? null : (run.endTime ?? Date.now()) - run.startTime,
+    runCount: run.runCount,
+    result: run.result ?? null,
+  };
+}
+
+export function flowRunJson(run: FlowRunRecord) {
+  return {
+    ...runJson(run),
+    flowName: run.flowName,
+    flowVersion: run.flowVersion ?? null,
+    parameters: run.parameters,
+    parentFlowRunId: run.parentFlowRunId ?? null,
+    parentTaskRunId: run.parentTaskRunId ?? null,
+    pid: run.pid,
+    hostname: run.hostname,
+  };
+}
+
+export function taskRunJson(run: TaskRunRecord) {
+  return {
+    ...runJson(run),
+    taskKey: run.taskKey,
+    flowRunId: run.flowRunId ?? null,
+    cacheKey: run.cacheKey ?? null,
+    upstream: run.upstream,
+  };
+}
+
+/** One entry of a run's state history. */
+export function stateJson(state: StateRecord) {
+  return {
+    id: state.id,
+    type: state.type,
+    name: state.name,
+    message: state.message ?? null,
+    timestamp: isoTime(state.timestamp),
+    details: state.details ?? null,
+  };
+}
+
+export function logJson(log: StoredLogRecord) {
+  return {
+    id: String(log.id),
+    timestamp: isoTime(log.timestamp),
+    level: levelName(log.level),
+    levelNo: log.level,
+    logger: log.logger,
+    flowRunId: log.flowRunId ?? null,
+    taskRunId: log.taskRunId ?? null,
+    message: log.message,
+  };
+}
+
+export function eventJson(event: EventRecord) {
+  return {
+    id: event.id,
+    event: event.event,
+    occurred: isoTime(event.occurred),
+    resource: event.resource,
+    related: event.related,
+    payload: event.payload,
+  };
+}
