@@ -7,6 +7,8 @@ const KEY_STORAGE = "wf.apiKey";
 const POLL_MS = 2000;
 /** Several stream events within this window cause one reload. */
 const RELOAD_DEBOUNCE_MS = 250;
+/** First wait before opening the stream again after it failed or ended (doubles per failure). */
+const RECONNECT_MS = 5000;
 
 export function getApiKey() {
   try {
@@ -93,10 +95,11 @@ export function query(params) {
 }
 
 /**
- * Read `GET /api/v1/stream` and call `onEvent(name, data)` for each event (data parsed as JSON).
- * Resolves when the server ends the stream; rejects when it cannot be opened.
+ * Read `GET /api/v1/stream` and call `onEvent(name, data)` for each event (data parsed as JSON),
+ * and `onOpen()` once the server has accepted the stream. Resolves when the server ends the
+ * stream; rejects when it cannot be opened.
  */
-export async function readStream(params, onEvent, signal) {
+export async function readStream(params, onEvent, signal, onOpen) {
   const res = await fetch(`/api/v1/stream${query(params)}`, {
     headers: headers({ Accept: "text/event-stream" }),
     signal,
@@ -109,6 +112,7 @@ export async function readStream(params, onEvent, signal) {
       "the server did not answer with an event stream",
     );
   }
+  onOpen?.();
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   let event = "message";
@@ -193,35 +197,45 @@ export function useLive(load, deps, live) {
     void run();
 
     const topics = liveRef.current?.topics;
-    if (topics) {
-      const startPolling = () => {
+    let reconnect;
+    const connect = (attempt) => {
+      if (stopped) return;
+      let opened = false;
+      const fallBack = () => {
         if (stopped) return;
+        // Poll meanwhile, and try the stream again (a restarted server, a dropped connection).
         setStreaming(false);
         poll ??= setInterval(() => void run(), POLL_MS);
+        const next = opened ? 0 : attempt + 1;
+        reconnect = setTimeout(() => connect(next), Math.min(RECONNECT_MS * 2 ** next, 60_000));
       };
       readStream(
-        {
-          topics: topics.join(","),
-          flowRunId: liveRef.current?.flowRunId,
-        },
+        { topics: topics.join(","), flowRunId: liveRef.current?.flowRunId },
         (name, data) => {
           if (stopped) return;
-          setStreaming(true);
           if (liveRef.current?.onEvent?.(name, data, setState) === true) return;
           clearTimeout(debounce);
           debounce = setTimeout(() => void run(), RELOAD_DEBOUNCE_MS);
         },
         controller.signal,
-      ).then(startPolling, startPolling);
-      // An open stream that has said nothing yet still counts as live.
-      setTimeout(() => {
-        if (!stopped && poll === undefined) setStreaming(true);
-      }, 1500);
-    }
+        () => {
+          if (stopped) return;
+          opened = true;
+          setStreaming(true);
+          if (poll !== undefined) {
+            clearInterval(poll);
+            poll = undefined;
+            void run(); // catch up on what happened while the stream was down
+          }
+        },
+      ).then(fallBack, fallBack);
+    };
+    if (topics) connect(0);
     return () => {
       stopped = true;
       controller.abort();
       clearTimeout(debounce);
+      clearTimeout(reconnect);
       clearInterval(poll);
     };
   }, deps);

@@ -67,6 +67,8 @@ export async function openPage(browser: Browser): Promise<UiPage> {
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
+  // From the top: the sticky sidebar would otherwise sit where the page was scrolled to.
+  await page.evaluate("window.scrollTo(0, 0)");
   await page.screenshot({ path, fullPage: true });
   return path;
 }

@@ -222,6 +222,8 @@ describe.runIf(available)("web UI", () => {
     const run = await waitForRun("ui_sleeper", "RUNNING");
     const { page } = await open(`#/runs/${run.id}`);
     await page.locator("h1 .badge[data-state=RUNNING]").waitFor();
+    // The page follows the run over the server's event stream (not by polling).
+    await page.locator(".live.on").waitFor();
     // Live logs: lines written after the page loaded show up without a reload.
     await page.getByText("tick 1", { exact: true }).waitFor();
     const seen = await page.locator("#logs .log-line").count();

@@ -22,8 +22,8 @@ function StoredValues({ data }) {
                 ? html`<span class="masked" title="secret: stored encrypted, never shown"
                     >${SECRET_MASK}</span
                   >`
-                : typeof v === "string"
-                  ? html`<code>${v}</code>`
+                : v === null || typeof v !== "object"
+                  ? html`<code>${String(v)}</code>`
                   : html`<pre class="json">${JSON.stringify(v, null, 2)}</pre>`
             }
           </dd>
@@ -142,7 +142,7 @@ export function BlockFormPage({ slug, name, params }) {
                 />
               </div>
               <p class="help">
-                Letters, digits, ".", "_" and "-". Flow code loads it as
+                Letters, digits, ".", "_" and "-". Flow code loads it as${" "}
                 <code>${slug}/${blockName || "<name>"}</code>.
               </p>
             </div>`

@@ -1,6 +1,6 @@
 // One flow run: its state and actions (cancel, retry, resume with input), details, parameters and
 // result, the task timeline and dependency graph, live logs, subflows and parent, state history.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { html } from "../html.js";
 import { ApiError, api, query, useLive } from "../api.js";
 import { FINAL_STATES, formatDuration, prettyJson, runDuration } from "../format.js";
@@ -167,6 +167,11 @@ export function FlowRunPage({ id, params }) {
       return true;
     },
   });
+  // A "cancellation requested" or "resume requested" notice is done once the run has ended.
+  const stateType = live.data?.run.state.type;
+  useEffect(() => {
+    if (stateType !== undefined && FINAL_STATES.has(stateType)) setNotice(undefined);
+  }, [stateType]);
   const d = live.data;
   if (!d) {
     // A retry answers with the new run's id before its process has created the run.
@@ -193,7 +198,7 @@ export function FlowRunPage({ id, params }) {
 
   return html`<div class="page">
     <nav class="breadcrumbs">
-      <a href="#/runs">Flow runs</a> /
+      <a href="#/runs">Flow runs</a> /${" "}
       <a href=${`#/runs?flow=${encodeURIComponent(run.flowName)}`}>${run.flowName}</a>
     </nav>
     ${
