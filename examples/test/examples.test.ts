@@ -466,9 +466,17 @@ describe("blocks.ts", () => {
 });
 
 describe("npm start", () => {
-  it("runs every example, prints the runs table and where the database is", async () => {
-    const result = await runNode([join(ROOT, "scripts", "start.mjs")], 120_000);
+  it("starts the server, runs every example against it, prints the runs, the database and the URL", async () => {
+    // A free port, and stop the server at the end instead of serving until Ctrl+C.
+    const result = await runNode([join(ROOT, "scripts", "start.mjs")], 120_000, {
+      WF_START_PORT: "0",
+      WF_START_EXIT: "1",
+    });
     expect(result.code, result.stdout + result.stderr).toBe(0);
+    const url = /wf server is up at (http:\/\/127\.0\.0\.1:\d+)/.exec(result.stdout)?.[1];
+    expect(url).toBeDefined();
+    // Read back through the server's API before it stopped: every run went through it.
+    expect(result.stdout).toContain(`The server at ${url} has 15 flow runs (15 completed).`);
     expect(result.stderr).not.toMatch(/did not complete/);
     // Ten examples, each `wf run` printing its final state, after the blocks example's blocks.
     expect(result.stdout.match(/^=== wf block create .+$/gm)).toHaveLength(2);
@@ -518,10 +526,14 @@ function childEnv(): NodeJS.ProcessEnv {
   };
 }
 
-function runNode(args: readonly string[], timeoutMs = 30_000): Promise<ChildResult> {
+function runNode(
+  args: readonly string[],
+  timeoutMs = 30_000,
+  env: Readonly<Record<string, string>> = {},
+): Promise<ChildResult> {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: childEnv(),
+    env: { ...childEnv(), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
