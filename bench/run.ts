@@ -19,6 +19,10 @@ interface Result {
   ms: number;
   runs: number;
   peakRssMb?: number;
+  /** Server rows: request latency percentiles and failed requests. */
+  p50Ms?: number;
+  p99Ms?: number;
+  errors?: number;
 }
 
 /** The median of `repeats` fresh-process runs (by time), so one noisy run does not decide a row. */
@@ -96,6 +100,7 @@ const flows = runMedian("flows1000");
 const cached = runMedian("cached");
 const blockSave = runMedian("blockSave");
 const blockLoad = runMedian("blockLoad");
+const serverList = runMedian("serverList1000");
 const cold = coldStart(7);
 const coldMedian = cold[Math.floor(cold.length / 2)] ?? 0;
 
@@ -147,6 +152,12 @@ const rows: [string, string, string, string][] = [
     `${fmt((blockLoad.ms / blockLoad.runs) * 1000)} µs per load`,
     "≤ 100 µs",
     (blockLoad.ms / blockLoad.runs) * 1000 <= 100 ? "met" : "MISSED",
+  ],
+  [
+    "1,000 concurrent clients listing runs (GET /api/v1/flow-runs?limit=50, 1,000 runs stored)",
+    `${fmt(perSecond(serverList))} req/s, p50 ${fmt(serverList.p50Ms ?? 0)} ms, p99 ${fmt(serverList.p99Ms ?? 0)} ms, ${serverList.errors ?? "?"} errors`,
+    "no errors",
+    serverList.errors === 0 ? "met" : "MISSED",
   ],
   [
     "cold start of `wf run`, one-task flow (median of 7)",

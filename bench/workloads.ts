@@ -103,6 +103,62 @@ const workloads: Record<string, () => Promise<Record<string, number>>> = {
     return { ms, runs: count };
   },
 
+  /**
+   * 1,000 concurrent clients listing runs: a real server on 127.0.0.1 (rate limit off) over a
+   * store of 1,000 flow runs, and 1,000 simultaneous `GET /api/v1/flow-runs?limit=50`, each on
+   * its own connection (an agent of 1,000 sockets).
+   */
+  async serverList1000() {
+    const { request, Agent } = await import("node:http");
+    const { openStore } = await import("@wf/store");
+    const { createServer } = await import("@wf/server");
+    const { setOrchestrator } = await import("@wf/core");
+    const store = await openStore({ url: join(process.env.WF_HOME ?? ".", "wf.db") });
+    setOrchestrator(store.orchestrator);
+    const one = flow(async function listed() {
+      return 1;
+    });
+    for (let i = 0; i < 1_000; i++) await one();
+    const server = await createServer({ store, port: 0, rateLimit: false, plugins: [] });
+    const listening = await server.listen();
+    const clients = 1_000;
+    const agent = new Agent({ keepAlive: true, maxSockets: clients });
+    const get = () =>
+      new Promise<number>((resolve, reject) => {
+        const started = performance.now();
+        const req = request(`${listening.url}/api/v1/flow-runs?limit=50`, { agent }, (res) => {
+          let bytes = 0;
+          res.on("data", (chunk: Buffer) => (bytes += chunk.length));
+          res.on("end", () => {
+            if (res.statusCode !== 200 || bytes === 0) {
+              reject(new Error(`status ${res.statusCode}`));
+            } else resolve(performance.now() - started);
+          });
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    await Promise.allSettled(Array.from({ length: 50 }, get)); // warm-up: JIT, statements
+    const started = performance.now();
+    const outcomes = await Promise.allSettled(Array.from({ length: clients }, get));
+    const ms = performance.now() - started;
+    const latencies = outcomes
+      .flatMap((o) => (o.status === "fulfilled" ? [o.value] : []))
+      .sort((a, b) => a - b);
+    const at = (q: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+    agent.destroy();
+    await listening.close();
+    await store.close();
+    return {
+      ms,
+      runs: clients,
+      p50Ms: at(0.5),
+      p99Ms: at(0.99),
+      errors: outcomes.length - latencies.length,
+    };
+  },
+
   /** The floor: the same 10,000 plain async calls plus batched inserts of the rows wf writes. */
   async floor() {
     const db = new Database(join(process.env.WF_HOME ?? ".", "floor.db"));
