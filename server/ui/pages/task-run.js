@@ -117,7 +117,7 @@ export function TaskRunPage({ id }) {
                 ${upstream.map(
                   ([param, ids]) =>
                     html`<li>
-                      <code>${param}</code> ←
+                      <code>${param}</code> ←${" "}
                       ${ids.map(
                         (uid, i) =>
                           html`${i > 0 ? ", " : ""}<a href=${`#/task-runs/${uid}`}
@@ -147,7 +147,14 @@ export function TaskRunPage({ id }) {
               ${events.map(
                 (e) =>
                   html`<li>
-                    <code>${e.event}</code>
+                    ${
+                      typeof e.payload?.to === "string"
+                        ? html`<${StateBadge}
+                            type=${e.payload.to}
+                            name=${String(e.payload.name ?? e.payload.to)}
+                          />`
+                        : html`<code>${e.event}</code>`
+                    }
                     <${Time} iso=${e.occurred} />
                     ${e.payload?.message ? html`<span class="muted">${String(e.payload.message)}</span>` : null}
                   </li>`,
