@@ -4,18 +4,16 @@
  * bad queries, disconnects and server close behave.
  */
 import { spawn } from "node:child_process";
-import type { AddressInfo } from "node:net";
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { serve as honoServe } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { BlockSystem } from "@wf/blocks";
 import { closeOrchestrator, flow, getRunLogger, setOrchestrator } from "@wf/core";
 import { openStore, type Store } from "@wf/store";
 import { freshWfEnvironment } from "../../store/test/support/engine-environment.js";
 import { createApp, streamHubOf } from "../src/app.js";
-import { schemas } from "../src/index.js";
+import { createServer, schemas } from "../src/index.js";
 import { apiRoutes } from "../src/routes.js";
 import type { StreamHub } from "../src/streams.js";
 import { numbers } from "./support.js";
@@ -120,7 +118,7 @@ interface Served {
   readonly home: string;
   readonly store: Store;
   readonly hub: StreamHub;
-  /** Stop the HTTP server (ending open connections), as `ListeningServer.close()` does. */
+  /** `ListeningServer.close()`: stop accepting requests and end open connections. */
   readonly stop: () => Promise<void>;
   close(): Promise<void>;
 }
@@ -145,31 +143,27 @@ function appOver(store: Store, streams?: { keepAliveMs?: number; pollIntervalMs?
   });
 }
 
+/** A real server (`createServer().listen()`) on 127.0.0.1 over a fresh SQLite store. */
 async function serve(): Promise<Served> {
   const home = freshWfEnvironment("wf-stream-", { WF_LOGGING_LEVEL: "INFO" });
   const store = await openStore({ url: join(home, "wf.db") });
   setOrchestrator(store.orchestrator);
-  const app = appOver(store);
-  const server = await new Promise<ReturnType<typeof honoServe>>((resolve) => {
-    const started = honoServe({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () =>
-      resolve(started),
-    );
+  const server = await createServer({
+    store,
+    plugins: [],
+    rateLimit: false,
+    host: "127.0.0.1",
+    port: 0,
   });
-  const address = server.address() as AddressInfo;
-  let stopped: Promise<void> | undefined;
-  const stop = () =>
-    (stopped ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      if ("closeAllConnections" in server) server.closeAllConnections();
-    }));
+  const listening = await server.listen();
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: listening.url,
     home,
     store,
-    hub: streamHubOf(app)!,
-    stop,
+    hub: streamHubOf(server.app)!,
+    stop: () => listening.close(),
     async close() {
-      await stop();
+      await listening.close();
       await closeOrchestrator();
       await store.close();
       rmSync(home, { recursive: true, force: true });
