@@ -6,6 +6,7 @@
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { flow, getOrchestrator, task, taskInputHash } from "@wf/core";
+import { apiStateChanges } from "./api-state-changes.js";
 
 const noop = task(async function noop(i: number) {
   return i;
@@ -18,6 +19,8 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 const workloads: Record<string, () => Promise<Record<string, number>>> = {
+  apiStateChanges,
+
   async sequential() {
     const f = flow(async function sequential_10k() {
       for (let i = 0; i < 10_000; i++) await noop(i);
