@@ -160,6 +160,10 @@ function App() {
   const [epoch, setEpoch] = useState(0);
   useEffect(() => onAuthRequired((err) => setAuth(err.message)), []);
   const { nav, page } = route(parseHash(hash));
+  useEffect(() => {
+    const label = NAV.find(([id]) => id === nav)?.[2];
+    document.title = label ? `${label} · wf` : "wf";
+  }, [nav]);
   return html`<div class="shell">
     <${Sidebar}
       active=${nav}

@@ -58,61 +58,72 @@ function clip(text, max) {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-export function TaskGraph({ tasks }) {
-  if (tasks.length === 0) return html`<p class="empty">No task runs yet.</p>`;
+/** Beyond this many task runs the graph shows the first ones (a mapped task can make thousands). */
+export const MAX_GRAPH_NODES = 300;
+
+export function TaskGraph({ tasks: all }) {
+  if (all.length === 0) return html`<p class="empty">No task runs yet.</p>`;
+  const tasks = all.slice(0, MAX_GRAPH_NODES);
   const { edges, pos, width, height } = layoutGraph(tasks);
-  return html`<div class="graph">
-    <svg
-      viewBox=${`0 0 ${width} ${height}`}
-      width=${width}
-      height=${height}
-      role="img"
-      aria-label=${`Task dependency graph: ${tasks.length} task runs, ${edges.length} dependencies`}
-      data-edges=${edges.length}
-    >
-      <defs>
-        <marker
-          id="arrow"
-          viewBox="0 0 10 10"
-          refX="9"
-          refY="5"
-          markerWidth="7"
-          markerHeight="7"
-          orient="auto-start-reverse"
-        >
-          <path d="M 0 0 L 10 5 L 0 10 z" class="arrow-head" />
-        </marker>
-      </defs>
-      ${edges.map((e) => {
-        const a = pos.get(e.from);
-        const b = pos.get(e.to);
-        const x1 = a.x + NODE_W;
-        const y1 = a.y + NODE_H / 2;
-        const x2 = b.x - 2;
-        const y2 = b.y + NODE_H / 2;
-        const mid = (x1 + x2) / 2;
-        return html`<path
-          class="edge"
-          d=${`M ${x1} ${y1} C ${mid} ${y1}, ${mid} ${y2}, ${x2} ${y2}`}
-          marker-end="url(#arrow)"
-          data-from=${e.from}
-          data-to=${e.to}
-        >
-          <title>${e.param}</title>
-        </path>`;
-      })}
-      ${tasks.map((t) => {
-        const p = pos.get(t.id);
-        return html`<a href=${`#/task-runs/${t.id}`}>
-          <g class=${`node state-${t.state.type.toLowerCase()}`} data-task-run=${t.id}>
-            <title>${t.name} — ${t.state.name}</title>
-            <rect x=${p.x} y=${p.y} width=${NODE_W} height=${NODE_H} rx="6" />
-            <rect class="node-stripe" x=${p.x} y=${p.y} width="5" height=${NODE_H} rx="2" />
-            <text class="node-name" x=${p.x + 14} y=${p.y + 17}>${clip(t.name, 22)}</text>
-            <text class="node-state" x=${p.x + 14} y=${p.y + 32}>${t.state.name}</text>
-          </g>
-        </a>`;
-      })}
-    </svg>
-  </div>`;
+  return html`${
+      all.length > tasks.length
+        ? html`<p class="muted small">
+            Showing the first ${tasks.length} of ${all.length} task runs.
+          </p>`
+        : null
+    }
+    <div class="graph">
+      <svg
+        viewBox=${`0 0 ${width} ${height}`}
+        width=${width}
+        height=${height}
+        role="img"
+        aria-label=${`Task dependency graph: ${tasks.length} task runs, ${edges.length} dependencies`}
+        data-edges=${edges.length}
+      >
+        <defs>
+          <marker
+            id="arrow"
+            viewBox="0 0 10 10"
+            refX="9"
+            refY="5"
+            markerWidth="7"
+            markerHeight="7"
+            orient="auto-start-reverse"
+          >
+            <path d="M 0 0 L 10 5 L 0 10 z" class="arrow-head" />
+          </marker>
+        </defs>
+        ${edges.map((e) => {
+          const a = pos.get(e.from);
+          const b = pos.get(e.to);
+          const x1 = a.x + NODE_W;
+          const y1 = a.y + NODE_H / 2;
+          const x2 = b.x - 2;
+          const y2 = b.y + NODE_H / 2;
+          const mid = (x1 + x2) / 2;
+          return html`<path
+            class="edge"
+            d=${`M ${x1} ${y1} C ${mid} ${y1}, ${mid} ${y2}, ${x2} ${y2}`}
+            marker-end="url(#arrow)"
+            data-from=${e.from}
+            data-to=${e.to}
+          >
+            <title>${e.param}</title>
+          </path>`;
+        })}
+        ${tasks.map((t) => {
+          const p = pos.get(t.id);
+          return html`<a href=${`#/task-runs/${t.id}`}>
+            <g class=${`node state-${t.state.type.toLowerCase()}`} data-task-run=${t.id}>
+              <title>${t.name} — ${t.state.name}</title>
+              <rect x=${p.x} y=${p.y} width=${NODE_W} height=${NODE_H} rx="6" />
+              <rect class="node-stripe" x=${p.x} y=${p.y} width="5" height=${NODE_H} rx="2" />
+              <text class="node-name" x=${p.x + 14} y=${p.y + 17}>${clip(t.name, 22)}</text>
+              <text class="node-state" x=${p.x + 14} y=${p.y + 32}>${t.state.name}</text>
+            </g>
+          </a>`;
+        })}
+      </svg>
+    </div>`;
 }

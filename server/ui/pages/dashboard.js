@@ -1,7 +1,7 @@
 // The dashboard: counts by state over a time window, failures at a glance, the latest runs.
 import { useState } from "preact/hooks";
 import { html } from "../html.js";
-import { ApiError, api, query, useLive } from "../api.js";
+import { api, query, useLive } from "../api.js";
 import { STATE_TYPES } from "../format.js";
 import {
   Card,
@@ -21,19 +21,6 @@ const WINDOWS = [
   ["30d", "Last 30 days", 30 * 86400e3],
 ];
 
-/** `{ STATE: n }` from the counts route, or counted here from the run list while it is missing. */
-async function countsSince(since, signal) {
-  try {
-    return await api(`/flow-runs/counts${query({ since })}`, { signal });
-  } catch (error) {
-    if (!(error instanceof ApiError) || ![404, 405, 422].includes(error.status)) throw error;
-    const runs = await api(`/flow-runs${query({ since, limit: 1000 })}`, { signal });
-    const counts = {};
-    for (const r of runs) counts[r.state.type] = (counts[r.state.type] ?? 0) + 1;
-    return counts;
-  }
-}
-
 export function Dashboard() {
   const [win, setWin] = useState("24h");
   const ms = WINDOWS.find((w) => w[0] === win)[2];
@@ -41,7 +28,7 @@ export function Dashboard() {
     async (signal) => {
       const since = new Date(Date.now() - ms).toISOString();
       const [counts, recent, failures] = await Promise.all([
-        countsSince(since, signal),
+        api(`/flow-runs/counts${query({ since })}`, { signal }),
         api(`/flow-runs${query({ limit: 10 })}`, { signal }),
         api(`/flow-runs${query({ state: "FAILED,CRASHED", since, limit: 5 })}`, { signal }),
       ]);

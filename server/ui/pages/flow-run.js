@@ -2,7 +2,7 @@
 // result, the task timeline and dependency graph, live logs, subflows and parent, state history.
 import { useEffect, useState } from "preact/hooks";
 import { html } from "../html.js";
-import { ApiError, api, query, useLive } from "../api.js";
+import { api, query, useLive } from "../api.js";
 import { FINAL_STATES, formatDuration, prettyJson, runDuration } from "../format.js";
 import {
   Card,
@@ -23,25 +23,13 @@ import { SchemaFields } from "../components/schema-form.js";
 const CANCELLABLE = new Set(["SCHEDULED", "PENDING", "RUNNING", "PAUSED"]);
 const RETRYABLE = new Set(["FAILED", "CRASHED", "CANCELLED"]);
 
-/** Subflows from `?parent=`, or found among the runs created since this one while it is missing. */
-async function subflowsOf(run, signal) {
-  try {
-    return await api(`/flow-runs${query({ parent: run.id, limit: 1000 })}`, { signal });
-  } catch (error) {
-    if (!(error instanceof ApiError) || ![404, 422].includes(error.status)) throw error;
-    const since = run.createdAt ?? undefined;
-    const runs = await api(`/flow-runs${query({ since, limit: 1000 })}`, { signal });
-    return runs.filter((r) => r.parentFlowRunId === run.id);
-  }
-}
-
 async function loadRun(id, signal) {
   const run = await api(`/flow-runs/${encodeURIComponent(id)}`, { signal });
   const [tasks, logs, states, subflows, parent] = await Promise.all([
     api(`/flow-runs/${run.id}/task-runs`, { signal }),
     api(`/flow-runs/${run.id}/logs`, { signal }),
     api(`/flow-runs/${run.id}/states`, { signal }),
-    subflowsOf(run, signal),
+    api(`/flow-runs${query({ parent: run.id, limit: 1000 })}`, { signal }),
     run.parentFlowRunId
       ? api(`/flow-runs/${run.parentFlowRunId}`, { signal }).catch(() => undefined)
       : Promise.resolve(undefined),

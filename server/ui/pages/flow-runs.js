@@ -34,16 +34,7 @@ export function FlowRuns({ params }) {
   };
   const [form, setForm] = useState(initial);
   const key = params.toString();
-  const flows = useLoad(async (signal) => {
-    try {
-      const list = await api("/flows", { signal });
-      return list.map((f) => (typeof f === "string" ? f : f.name)).filter(Boolean);
-    } catch {
-      // Until the flows route exists: the flow names seen in recent runs.
-      const runs = await api(`/flow-runs${query({ limit: 1000 })}`, { signal });
-      return [...new Set(runs.map((r) => r.flowName))].sort();
-    }
-  }, []);
+  const flows = useLoad(async (signal) => (await api("/flows", { signal })).map((f) => f.name), []);
   const live = useLive(
     (signal) =>
       api(
