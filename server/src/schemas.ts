@@ -130,6 +130,10 @@ export const FlowRun = z.object({
   parameters: z.record(z.string(), json),
   parentFlowRunId: z.string().nullable(),
   parentTaskRunId: z.string().nullable(),
+  entrypoint: z
+    .string()
+    .nullable()
+    .describe("`<file>:<flow name>` where the flow is defined (what retry runs again)"),
   pid: z.number().int(),
   hostname: z.string(),
 });

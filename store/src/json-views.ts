@@ -68,6 +68,7 @@ export function flowRunJson(run: FlowRunRecord) {
     parameters: run.parameters,
     parentFlowRunId: run.parentFlowRunId ?? null,
     parentTaskRunId: run.parentTaskRunId ?? null,
+    entrypoint: run.entrypoint ?? null,
     pid: run.pid,
     hostname: run.hostname,
   };
