@@ -9,7 +9,7 @@ import { BlockSystem, type KeyRing } from "@wf/blocks";
 import { ConfigurationError } from "@wf/core";
 import type { Plugin } from "@wf/core/plugin";
 import { openStore, resolveDatabaseUrl, type Store } from "@wf/store";
-import { createApp } from "./app.js";
+import { createApp, streamHubOf } from "./app.js";
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "./rate-limit.js";
 import { orchestrationRoutes } from "./orchestration-routes.js";
 import { defaultWfCommand, retryRoute } from "./retry-route.js";
@@ -118,6 +118,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<W
 
   let closing: Promise<void> | undefined;
   const closeStore = (): Promise<void> => {
+    streamHubOf(app)?.close(); // open streams end, and the stream's poller stops reading the store
     closing ??= ownsStore ? store.close() : Promise.resolve();
     return closing;
   };
