@@ -4,7 +4,8 @@
  */
 import { hostname } from "node:os";
 import type { z } from "zod";
-import type { BlockSystem } from "@wf/blocks";
+import { validateWithJsonSchema, type BlockSystem } from "@wf/blocks";
+import type { JsonSchema } from "@wf/core/plugin";
 import type { FlowRunRecord } from "@wf/core";
 import { flowRunResourceId, type Store } from "@wf/store";
 import { ApiError } from "./errors.js";
@@ -279,10 +280,27 @@ export function apiRoutes(): readonly Route[] {
             `the process of flow run '${run.name}' (pid ${run.pid}) has exited, so it cannot be resumed`,
           );
         }
-        if (run.stateDetails?.pauseInputSchema != null && body.input === undefined) {
+        const inputSchema = run.stateDetails?.pauseInputSchema;
+        if (inputSchema != null && body.input === undefined) {
           throw new ApiError(422, "INPUT_REQUIRED", `flow run '${run.name}' waits for input`, {
             issues: [{ path: "input", message: "required: the run waits for input" }],
           });
+        }
+        if (inputSchema != null) {
+          // Checked here too (the run checks again with its zod schema), so a caller hears what
+          // is wrong instead of the run silently staying paused. A copy: defaults are filled in.
+          const issues = validateWithJsonSchema(
+            inputSchema as JsonSchema,
+            structuredClone(body.input),
+          );
+          if (issues.length > 0) {
+            throw new ApiError(
+              422,
+              "INVALID_INPUT",
+              `the input does not match what flow run '${run.name}' waits for`,
+              { issues: issues.map((i) => ({ ...i, path: i.path ? `input.${i.path}` : "input" })) },
+            );
+          }
         }
         const commandId = await deps.store.runs.sendCommand(run.id, {
           kind: "resume",

@@ -221,6 +221,18 @@ describe("routes", () => {
     expect(id).toBeDefined();
     const missing = await s.api(`/api/v1/flow-runs/${id}/resume`, { method: "POST" });
     expect(missing.status).toBe(422);
+    // Input that does not match the run's schema: refused with the field, nothing sent.
+    const wrong = await s.api(`/api/v1/flow-runs/${id}/resume`, {
+      method: "POST",
+      body: JSON.stringify({ input: { ok: "yes" } }),
+    });
+    expect(wrong.status).toBe(422);
+    const wrongBody = (await json(wrong)) as {
+      error: { code: string; issues: { path: string }[] };
+    };
+    expect(wrongBody.error.code).toBe("INVALID_INPUT");
+    expect(wrongBody.error.issues.map((i) => i.path)).toEqual(["input.ok"]);
+    expect((await s.store.runs.getFlowRun(id!))?.stateType).toBe("PAUSED");
     const res = await s.api(`/api/v1/flow-runs/${id}/resume`, {
       method: "POST",
       body: JSON.stringify({ input: { ok: true } }),

@@ -24,6 +24,12 @@ engineSuite(
             headers: { "content-type": "application/json" },
             body: JSON.stringify(command.kind === "resume" ? { input: command.input } : {}),
           });
+          if (response.status === 422 && command.kind === "resume") {
+            // The API refuses input that does not match the run's schema up front; the run's
+            // own check is exercised by writing the command as a process on the database could.
+            await server.store.runs.sendCommand(flowRunId, command);
+            return;
+          }
           if (response.status !== 202) {
             throw new Error(`${command.kind}: ${response.status} ${await response.text()}`);
           }
