@@ -146,7 +146,7 @@ describe("config", () => {
     let r = await wf(["config", "set", "WF_NOPE=1"], { home });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      "unknown setting 'WF_NOPE'; known settings: WF_API_URL, WF_DATABASE_URL",
+      "unknown setting 'WF_NOPE'; known settings: WF_API_URL, WF_API_KEY, WF_DATABASE_URL",
     );
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     r = await wf(["config", "set", "WF_LOGGING_LEVEL"], { home });
