@@ -106,6 +106,7 @@ function Sidebar({ active, hasKey, onForget }) {
 }
 
 function KeyDialog({ reason, onDone }) {
+  const [hadKey] = useState(() => getApiKey() !== "");
   const [key, setKey] = useState("");
   const [error, setError] = useState(undefined);
   const [busy, setBusy] = useState(false);
@@ -128,9 +129,16 @@ function KeyDialog({ reason, onDone }) {
   return html`<div class="modal-backdrop">
     <form class="modal" onSubmit=${submit} aria-labelledby="key-title">
       <h2 id="key-title">API key</h2>
-      <p>${reason ?? "This server needs an API key."}</p>
+      <p>This server needs an API key.</p>
+      ${
+        hadKey
+          ? html`<div class="alert alert-error" role="alert">
+              The saved key was refused: ${reason}
+            </div>`
+          : null
+      }
       <p class="muted small">
-        Create one on the server's machine with <code>wf server api-key create &lt;name&gt;</code>.
+        Create one on the server's machine with <code>wf server api-key create ${"<name>"}</code>.
         It is kept in this browser's local storage and sent as <code>Authorization: Bearer</code>.
       </p>
       <label class="field-label" for="api-key">Key</label>

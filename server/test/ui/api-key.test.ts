@@ -20,13 +20,14 @@ describe.runIf(available)("web UI with API keys", () => {
   let s: TestServer;
   let browser: Browser;
   let key: string;
+  let prefix: string;
   let runName: string;
 
   beforeAll(async () => {
     s = await startTestServer();
     await numbers(2);
     runName = (await s.store.runs.listFlowRuns({}))[0]!.name;
-    key = (await s.store.apiKeys.create("browser")).key;
+    ({ key, prefix } = await s.store.apiKeys.create("browser"));
     // The server trusts its "does any key exist?" answer for a second.
     await new Promise((r) => setTimeout(r, 1100));
     browser = await launchChromium();
@@ -74,6 +75,17 @@ describe.runIf(available)("web UI with API keys", () => {
     await page.getByRole("button", { name: "Forget API key" }).click();
     await page.locator(".modal").waitFor();
     expect(await page.evaluate(STORED_KEY)).toBeNull();
+
+    // A saved key that the server no longer accepts (deleted) brings the prompt back, saying so.
+    await page.locator("#api-key").fill(key);
+    await page.getByRole("button", { name: "Save key" }).click();
+    await page.locator(".modal").waitFor({ state: "detached" });
+    // (Another key stays, so the server still requires one.)
+    await s.store.apiKeys.create("other");
+    expect(await s.store.apiKeys.delete(prefix)).toBe(true);
+    await page.reload();
+    await page.locator(".modal").getByText("The saved key was refused").waitFor();
+    expect(await page.locator(".modal").textContent()).toContain("not valid");
     await ui.close();
     expect(ui.errors).toEqual([]);
   });

@@ -52,6 +52,8 @@ export interface UiPage {
 export async function openPage(browser: Browser): Promise<UiPage> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
+  // Fail on the step that waits, well before the test's own timeout.
+  page.setDefaultTimeout(15_000);
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   page.on("console", (msg) => {

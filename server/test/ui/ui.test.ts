@@ -165,7 +165,9 @@ describe.runIf(available)("web UI", () => {
       "extract",
       "transform",
     ]);
-    const { page } = await open(`#/runs/${pipelineRun.id}`);
+    // Opened by name, the page moves to the run's id.
+    const { page } = await open(`#/runs/${pipelineRun.name}`);
+    await page.waitForURL(`**/#/runs/${pipelineRun.id}`);
     await page.locator("#timeline svg").waitFor();
     expect(await page.locator("h1").textContent()).toContain(pipelineRun.name);
     expect(await page.locator("h1 .badge").getAttribute("data-state")).toBe("COMPLETED");

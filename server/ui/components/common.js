@@ -10,7 +10,8 @@ export function StateBadge({ state, type, name }) {
 
 /** An API error as the user should read it: the server's message and each field's issue. */
 export function ErrorBox({ error, title }) {
-  if (!error) return null;
+  // A missing or refused key is the key form's business, not every page's.
+  if (!error || error.status === 401) return null;
   const issues = Array.isArray(error.issues) ? error.issues : [];
   return html`<div class="alert alert-error" role="alert">
     ${title ? html`<strong>${title}: </strong>` : null}${error.message ?? String(error)}

@@ -160,6 +160,11 @@ export function FlowRunPage({ id, params }) {
   useEffect(() => {
     if (stateType !== undefined && FINAL_STATES.has(stateType)) setNotice(undefined);
   }, [stateType]);
+  // Opened by name (`#/runs/<name>`): move to the id, which the live stream filters on.
+  const loadedId = live.data?.run.id;
+  useEffect(() => {
+    if (loadedId !== undefined && loadedId !== id) location.replace(`#/runs/${loadedId}`);
+  }, [loadedId, id]);
   const d = live.data;
   if (!d) {
     // A retry answers with the new run's id before its process has created the run.
