@@ -19,9 +19,38 @@ export function levelName(level: number): string {
   return LEVEL_NAMES[level] ?? String(level);
 }
 
-/** Epoch ms as ISO 8601 UTC; null for a missing or non-finite time. */
+const DAY_MS = 86_400_000;
+/** The last day formatted ("2026-11-21T"): runs listed together are mostly from the same day. */
+let cachedDay = Number.NaN;
+let cachedDayPrefix = "";
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, "0");
+}
+
+/**
+ * Epoch ms as ISO 8601 UTC (exactly `Date#toISOString`); null for a missing or non-finite time.
+ * The date part is cached per day and the time computed: `toISOString` costs about 2 µs here,
+ * five times per run, which was most of the time a run list took to serialise.
+ */
 export function isoTime(ms: number | undefined): string | null {
-  return ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
+  if (ms === undefined || !Number.isFinite(ms)) return null;
+  ms = Math.trunc(ms); // as Date does with a fractional time
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== cachedDay || ms < 0 || ms >= 253_402_300_800_000) {
+    const iso = new Date(ms).toISOString();
+    if (ms < 0 || ms >= 253_402_300_800_000) return iso; // outside years 1970-9999
+    cachedDay = day;
+    cachedDayPrefix = iso.slice(0, 11);
+  }
+  let rest = ms - day * DAY_MS;
+  const millis = rest % 1000;
+  rest = (rest - millis) / 1000;
+  const seconds = rest % 60;
+  rest = (rest - seconds) / 60;
+  const minutes = rest % 60;
+  const hours = (rest - minutes) / 60;
+  return `${cachedDayPrefix}${pad(hours, 2)}:${pad(minutes, 2)}:${pad(seconds, 2)}.${pad(millis, 3)}Z`;
 }
 
 interface RunLike {
@@ -39,7 +68,8 @@ interface RunLike {
   readonly result: unknown;
 }
 
-function runJson(run: RunLike) {
+/** Extended with Object.assign rather than spread: spreading it cost several µs per run. */
+function runFields(run: RunLike) {
   return {
     id: run.id,
     name: run.name,
@@ -61,8 +91,7 @@ function runJson(run: RunLike) {
 }
 
 export function flowRunJson(run: FlowRunRecord) {
-  return {
-    ...runJson(run),
+  return Object.assign(runFields(run), {
     flowName: run.flowName,
     flowVersion: run.flowVersion ?? null,
     parameters: run.parameters,
@@ -71,17 +100,16 @@ export function flowRunJson(run: FlowRunRecord) {
     entrypoint: run.entrypoint ?? null,
     pid: run.pid,
     hostname: run.hostname,
-  };
+  });
 }
 
 export function taskRunJson(run: TaskRunRecord) {
-  return {
-    ...runJson(run),
+  return Object.assign(runFields(run), {
     taskKey: run.taskKey,
     flowRunId: run.flowRunId ?? null,
     cacheKey: run.cacheKey ?? null,
     upstream: run.upstream,
-  };
+  });
 }
 
 /** One entry of a run's state history. */
