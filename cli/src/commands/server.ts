@@ -57,6 +57,7 @@ export function registerServerCommands(program: Command): void {
       }
       const keyed = await server.store.apiKeys.any();
       writeLine(`wf server listening on ${listening.url} (store: ${server.store.location})`);
+      writeLine(`UI: ${listening.url}/`);
       writeLine(
         `API: ${listening.url}/api/v1, OpenAPI document: ${listening.url}/api/openapi.json`,
       );
