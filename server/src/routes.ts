@@ -340,6 +340,7 @@ export function apiRoutes(): readonly Route[] {
           ...(query.prefix !== undefined && { eventPrefix: query.prefix }),
           ...(query.resource !== undefined && { resourceId: query.resource }),
           ...(query.since !== undefined && { since: ms(query.since) }),
+          ...(query.order !== undefined && { order: query.order }),
           limit: query.limit ?? DEFAULT_LIST_LIMIT,
         });
         return { body: events.map(eventJson) };

@@ -40,6 +40,10 @@ export const EventListQuery = z.strictObject({
   resource: z.string().min(1).max(500).optional().describe("the resource's wf.resource.id"),
   since: isoTime.optional(),
   limit: limit.describe("most events returned (1-1000, default 100)"),
+  order: z
+    .enum(["asc", "desc"])
+    .optional()
+    .describe("oldest first (asc, the default) or newest first (desc: with limit, the latest)"),
 });
 
 export const BlockDocumentListQuery = z.strictObject({

@@ -135,6 +135,11 @@ describe("routes", () => {
     ).toBe(true);
     const limited = (await json(await s.api("/api/v1/events?limit=1"))) as unknown[];
     expect(limited).toHaveLength(1);
+    // Newest first: with a limit, the latest events rather than the oldest.
+    const latest = schemas.Event.array().parse(
+      await json(await s.api("/api/v1/events?order=desc&limit=2")),
+    );
+    expect(latest.map((e) => e.id)).toEqual(all.slice(-2).reverse().map((e) => e.id));
   });
 
   test("concurrency limits: create, list, delete", async () => {

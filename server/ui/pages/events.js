@@ -72,12 +72,11 @@ export function Events({ params }) {
     async (signal) => {
       const ms = (WINDOWS.find((w) => w[0] === initial.window) ?? WINDOWS[1])[2];
       const since = new Date(Date.now() - ms).toISOString();
-      // The API lists in recording order; the feed shows the newest first.
-      const events = await api(
-        `/events${query({ prefix: initial.prefix, resource: initial.resource, since, limit: MAX_EVENTS })}`,
+      // Newest first from the API, so a busy window shows its latest events.
+      return api(
+        `/events${query({ prefix: initial.prefix, resource: initial.resource, since, limit: MAX_EVENTS, order: "desc" })}`,
         { signal },
       );
-      return events.reverse();
     },
     [key],
     { topics: ["events"] },
