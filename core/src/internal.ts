@@ -28,6 +28,7 @@ export type {
 export { redactJson, hasSecretValues, clearSecretValues } from "./redaction.js";
 export { forgetStorageBlocks } from "./results/result-settings.js";
 export { ORCHESTRATION_PATH } from "./http/paths.js";
+export { WriteQueue, WRITE_SECTIONS, type WriteSection } from "./write-queue.js";
 export { ApiClient, type ApiClientOptions } from "./http/api-client.js";
 export {
   HttpOrchestrator,

@@ -19,7 +19,6 @@ import {
 import type { SqlClient } from "./sql-client.js";
 import type { SqliteClient } from "./sqlite-client.js";
 import { SqliteWriterThread } from "./sqlite-writer-thread.js";
-import { WriteQueue } from "./write-queue.js";
 import {
   WfError,
   newId,
@@ -34,6 +33,7 @@ import {
   type RunCommand,
   type StateRecord,
   type TaskRunRecord,
+  WriteQueue,
 } from "./wf-core.js";
 
 /** Queued rows that force a flush, so a 100,000-task map does not hold everything in memory. */

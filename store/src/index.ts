@@ -33,7 +33,7 @@ export {
   type ChangeBatch,
   type ChangeFeedOptions,
 } from "./change-feed.js";
-export { WriteQueue } from "./write-queue.js";
+export { WriteQueue } from "./wf-core.js";
 export type { AcquireAttempt, SlotOwner } from "./concurrency.js";
 export {
   eventJson,

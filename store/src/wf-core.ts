@@ -32,4 +32,5 @@ export {
   getSetting,
   isTerminal,
   newId,
+  WriteQueue,
 } from "@wf/core/internal";

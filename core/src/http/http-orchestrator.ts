@@ -23,7 +23,8 @@ import { ApiClient } from "./api-client.js";
 import { HttpBlockRepository } from "./http-block-repository.js";
 import { ORCHESTRATION_PATH } from "./paths.js";
 import { postBodiesSync } from "./post-sync.js";
-import { PendingWrites } from "./write-batch.js";
+import { WriteQueue } from "../write-queue.js";
+import { toBodies } from "./write-batch.js";
 
 export interface HttpOrchestratorOptions {
   /** The server, e.g. `http://127.0.0.1:4200`. */
@@ -73,9 +74,9 @@ export class HttpOrchestrator implements Orchestrator {
   readonly #pollIntervalMs: number;
   readonly #limitsRefreshMs: number;
 
-  #queue = new PendingWrites();
+  #queue = new WriteQueue();
   /** Records in the request being sent, readable (cache) until the server has them. */
-  #sending: PendingWrites | undefined;
+  #sending: WriteQueue | undefined;
   #timer: NodeJS.Timeout | undefined;
   #failedAt = 0;
   #chain: Promise<void> = Promise.resolve();
@@ -222,8 +223,8 @@ export class HttpOrchestrator implements Orchestrator {
       this.#timer = undefined;
     }
     const batch = this.#queue;
-    this.#queue = new PendingWrites();
-    const bodies = batch.toBodies(this.#maxBodyBytes);
+    this.#queue = new WriteQueue();
+    const bodies = toBodies(batch, this.#maxBodyBytes);
     for (let i = 0; i < bodies.length; i++) {
       const body = bodies[i]!;
       this.#sending = body.writes;
@@ -231,7 +232,7 @@ export class HttpOrchestrator implements Orchestrator {
         await this.#client.request("POST", `${ORCHESTRATION_PATH}/writes`, { rawBody: body.json });
       } catch (error) {
         // Put back what the server does not have, ahead of what was queued since.
-        const unsent = new PendingWrites();
+        const unsent = new WriteQueue();
         for (const rest of bodies.slice(i)) unsent.restore(rest.writes);
         this.#queue.restore(unsent);
         throw error;
@@ -243,17 +244,17 @@ export class HttpOrchestrator implements Orchestrator {
 
   flushSync(): boolean {
     if (this.#closed) return true;
-    const pending = new PendingWrites();
+    const pending = new WriteQueue();
     if (this.#sending !== undefined) pending.restore(this.#sending); // may not have arrived
     pending.restore(this.#queue);
     if (pending.isEmpty) return true;
     const ok = postBodiesSync({
       url: `${this.#client.baseUrl}${ORCHESTRATION_PATH}/writes`,
       apiKey: this.#apiKey,
-      bodies: pending.toBodies(this.#maxBodyBytes).map((b) => b.json),
+      bodies: toBodies(pending, this.#maxBodyBytes).map((b) => b.json),
       timeoutMs: FLUSH_SYNC_TIMEOUT_MS,
     });
-    if (ok) this.#queue = new PendingWrites();
+    if (ok) this.#queue = new WriteQueue();
     return ok;
   }
 
