@@ -1,5 +1,6 @@
 /** Opening the run store for one command (loaded lazily: commands that do not need it stay fast). */
 import type { RunStore, Store } from "@wf/store";
+import type { RunReader } from "./api-run-store.js";
 import { CliError } from "./errors.js";
 import { loadSettings } from "./settings.js";
 
@@ -22,7 +23,24 @@ export async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T>
   }
 }
 
-/** Open the store of the active profile and hand its RunStore to `fn`. */
-export function withRunStore<T>(fn: (runs: RunStore) => Promise<T>): Promise<T> {
+/** Open the store of the active profile and hand its RunStore to `fn` (embedded mode only). */
+export function withEmbeddedRunStore<T>(fn: (runs: RunStore) => Promise<T>): Promise<T> {
   return withStore((store) => fn(store.runs));
+}
+
+/**
+ * The runs the reading commands show: the server's, through its API, when WF_API_URL is set;
+ * else the embedded store of the active profile.
+ */
+export async function withRunStore<T>(fn: (runs: RunReader) => Promise<T>): Promise<T> {
+  const { getSetting } = await loadSettings();
+  const apiUrl = getSetting("WF_API_URL");
+  if (apiUrl) {
+    const [{ ApiClient }, { ApiRunStore }] = await Promise.all([
+      import("@wf/core/internal"),
+      import("./api-run-store.js"),
+    ]);
+    return fn(new ApiRunStore(new ApiClient({ url: apiUrl, apiKey: getSetting("WF_API_KEY") })));
+  }
+  return withEmbeddedRunStore(fn);
 }

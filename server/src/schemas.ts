@@ -109,6 +109,7 @@ const StateSummary = z.object({
   name: z.string(),
   message: z.string().nullable(),
   timestamp: nullableTime,
+  details: json.nullable().describe("e.g. a paused run's pauseInputSchema, a retry's count"),
 });
 
 const runFields = {

@@ -10,13 +10,14 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { HttpOrchestrator } from "@wf/core/internal";
 import { blockRepositoryContract } from "../../store/test/support/block-repository-contract.js";
-import { tempHome, waitFor, wf } from "../../cli/test/helpers.js";
+import { startWf, tempHome, waitFor, wf } from "../../cli/test/helpers.js";
 import { startTestServer, type TestServer } from "./support.js";
 
 const FLOWS = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "http-flows.ts");
 
 interface RunJson {
   readonly id: string;
+  readonly name: string;
   readonly flowName: string;
   readonly state: { readonly type: string; readonly message: string | null };
 }
@@ -99,6 +100,67 @@ describe("wf run with WF_API_URL", () => {
     }[];
     expect(tasks.map((t) => t.state.type)).toEqual(["CRASHED"]);
   });
+});
+
+describe("the reading commands with WF_API_URL", () => {
+  test("flow-run ls|inspect|logs, task-run ls and cancel show and act on the server's runs", async () => {
+    const env = { WF_API_URL: server.url };
+    const ran = await wf(["run", `${FLOWS}:over_http`, "--param", "n=3"], {
+      home: client.home,
+      env,
+    });
+    expect(ran.code).toBe(0);
+
+    const ls = await wf(["flow-run", "ls", "--json"], { home: client.home, env });
+    expect(ls.code).toBe(0);
+    const runs = JSON.parse(ls.stdout) as RunJson[];
+    expect(runs.map((r) => [r.flowName, r.state.type])).toEqual([["over_http", "COMPLETED"]]);
+    const id = runs[0]!.id;
+
+    const inspect = await wf(["flow-run", "inspect", id], { home: client.home, env });
+    expect(inspect.code).toBe(0);
+    expect(inspect.stdout).toMatch(/over_http/);
+    expect(inspect.stdout).toMatch(/State history/);
+    expect(inspect.stdout.match(/double-[0-9a-f]{3}/g)?.length).toBeGreaterThanOrEqual(2);
+
+    const logs = await wf(["flow-run", "logs", id], { home: client.home, env });
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(/Task run 'double-[0-9a-f]{3}' - doubling 3/);
+    expect(logs.stdout).toMatch(/doubling 6/);
+
+    const tasks = await wf(["task-run", "ls", "--flow-run", id, "--json"], {
+      home: client.home,
+      env,
+    });
+    expect(tasks.code).toBe(0);
+    expect((JSON.parse(tasks.stdout) as unknown[]).length).toBe(2);
+    const all = await wf(["task-run", "ls"], { home: client.home, env });
+    expect(all.code).toBe(1);
+    expect(all.stderr).toMatch(/--flow-run/);
+
+    // A completed run cannot be cancelled: the server's answer, as one line.
+    const cancel = await wf(["flow-run", "cancel", id], { home: client.home, env });
+    expect(cancel.code).toBe(1);
+    expect(cancel.stderr).toMatch(/only scheduled, pending, running or paused runs/);
+    // Nothing of this reached a local store.
+    expect(existsSync(join(client.home, "wf.db"))).toBe(false);
+  }, 60_000);
+
+  test("flow-run cancel stops a run of another process through the server", async () => {
+    const env = { WF_API_URL: server.url };
+    const running = startWf(["run", `${FLOWS}:waits`], { home: client.home, env });
+    const run = await waitFor("the run to be Running on the server", async () => {
+      const [r] = await flowRuns();
+      return r?.state.type === "RUNNING" ? r : undefined;
+    });
+    const cancel = await wf(["flow-run", "cancel", run.name], { home: client.home, env });
+    expect(cancel.stderr.trim()).toBe(`Cancelling flow run '${run.name}'...`);
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout).toMatch(/is Cancelled/);
+    const result = await running.result;
+    expect(result.code).not.toBe(0);
+    expect((await server.store.runs.getFlowRun(run.id))?.stateType).toBe("CANCELLED");
+  }, 60_000);
 });
 
 describe("the write route", () => {

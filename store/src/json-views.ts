@@ -4,7 +4,13 @@
  * missing key. Scripts and the web UI rely on these keys; add keys, never rename them.
  */
 import type { StoredLogRecord } from "./rows.js";
-import type { EventRecord, FlowRunRecord, StateRecord, TaskRunRecord } from "./wf-core.js";
+import type {
+  EventRecord,
+  FlowRunRecord,
+  StateDetails,
+  StateRecord,
+  TaskRunRecord,
+} from "./wf-core.js";
 
 const LEVEL_NAMES: Readonly<Record<number, string>> = {
   10: "DEBUG",
@@ -61,6 +67,7 @@ interface RunLike {
   readonly stateName: string;
   readonly stateMessage: string | undefined;
   readonly stateTimestamp: number;
+  readonly stateDetails: StateDetails | undefined;
   readonly createdAt: number;
   readonly startTime: number | undefined;
   readonly endTime: number | undefined;
@@ -78,6 +85,7 @@ function runFields(run: RunLike) {
       name: run.stateName,
       message: run.stateMessage ?? null,
       timestamp: isoTime(run.stateTimestamp),
+      details: run.stateDetails ?? null,
     },
     tags: run.tags,
     createdAt: isoTime(run.createdAt),

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { CliError, UsageError } from "../errors.js";
 import { formatDateTime, isoTime, printJson, renderTable, writeLine } from "../output.js";
-import { withRunStore } from "../store.js";
+import { withEmbeddedRunStore } from "../store.js";
 import { examples } from "./common.js";
 
 export function registerConcurrencyLimitCommands(program: Command): void {
@@ -34,7 +34,7 @@ export function registerConcurrencyLimitCommands(program: Command): void {
         throw new UsageError(`<limit> must be a whole number >= 0, got '${limitText}'`);
       }
       if (tag.trim() === "") throw new UsageError("<tag> must not be empty");
-      await withRunStore(async (runs) => {
+      await withEmbeddedRunStore(async (runs) => {
         const existing = (await runs.listConcurrencyLimits()).find((l) => l.tag === tag);
         if (existing && !options.overwrite) {
           throw new CliError(
@@ -54,7 +54,7 @@ export function registerConcurrencyLimitCommands(program: Command): void {
     .option("--json", "print JSON")
     .addHelpText("after", examples("wf concurrency-limit ls", "wf concurrency-limit ls --json"))
     .action(async (options: { json?: boolean }) => {
-      await withRunStore(async (runs) => {
+      await withEmbeddedRunStore(async (runs) => {
         const limits = await runs.listConcurrencyLimits();
         if (options.json) {
           printJson(
@@ -96,7 +96,7 @@ export function registerConcurrencyLimitCommands(program: Command): void {
     .argument("<tag>", "the limited tag")
     .addHelpText("after", examples("wf concurrency-limit delete database"))
     .action(async (tag: string) => {
-      await withRunStore(async (runs) => {
+      await withEmbeddedRunStore(async (runs) => {
         const deleted = await runs.deleteConcurrencyLimit(tag);
         if (!deleted) {
           throw new CliError(

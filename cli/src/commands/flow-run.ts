@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import type { FlowRunRecord, JsonValue } from "@wf/core";
 import type { RunStore } from "@wf/store";
+import type { RunReader } from "../api-run-store.js";
 import { hostname } from "node:os";
 import pc from "picocolors";
 import { CliError, UsageError, noFlowRunMessage } from "../errors.js";
@@ -234,8 +235,9 @@ export function registerFlowRunCommands(program: Command): void {
           );
         }
         let final: FlowRunRecord;
-        if (run.hostname === hostname() && !isProcessAlive(run.pid)) {
-          // Nobody is left to act on a cancel command: record the outcome directly.
+        if (isLocal(runs) && run.hostname === hostname() && !isProcessAlive(run.pid)) {
+          // Nobody is left to act on a cancel command: record the outcome directly. (Through a
+          // server, its cancel route makes that call on its own machine.)
           await runs.setFlowRunState(run.id, {
             type: "CANCELLED",
             name: "Cancelled",
@@ -313,7 +315,7 @@ export function registerFlowRunCommands(program: Command): void {
               );
             }
           }
-          if (run.hostname === hostname() && !isProcessAlive(run.pid)) {
+          if (isLocal(runs) && run.hostname === hostname() && !isProcessAlive(run.pid)) {
             throw new CliError(
               `the process of flow run '${run.name}' (pid ${run.pid}) has exited, so it cannot be resumed; \`wf flow-run ls\` shows it as Crashed`,
             );
@@ -332,15 +334,20 @@ export function registerFlowRunCommands(program: Command): void {
     );
 }
 
+/** Whether the runs are in this process's embedded store (not behind a server). */
+function isLocal(runs: RunReader): runs is RunStore {
+  return runs.remote !== true;
+}
+
 /** A flow run by id or name, or the "no flow run" error. */
-export async function getFlowRun(runs: RunStore, idOrName: string): Promise<FlowRunRecord> {
+export async function getFlowRun(runs: RunReader, idOrName: string): Promise<FlowRunRecord> {
   const run = await runs.getFlowRun(idOrName);
   if (!run) throw new CliError(noFlowRunMessage(idOrName));
   return run;
 }
 
 async function waitForRun(
-  runs: RunStore,
+  runs: RunReader,
   id: string,
   done: (run: FlowRunRecord) => boolean,
   timeoutMs: number,

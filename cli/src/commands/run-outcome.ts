@@ -1,24 +1,11 @@
 /** What `wf run` prints once the flow run has reached its final state. */
-import type { FlowRunRecord, State } from "@wf/core";
+import type { State } from "@wf/core";
 import { colorState, printJson, renderFields, truncate, writeLine } from "../output.js";
-import { loadSettings } from "../settings.js";
 import { withRunStore } from "../store.js";
 
-/** The finished run as the store has it: read from the server when the run went through one. */
+/** The finished run as the store has it (the server's, when the run went through one). */
 async function readRun(runId: string): Promise<{ name: string; json: unknown } | undefined> {
-  const { getSetting } = await loadSettings();
-  const apiUrl = getSetting("WF_API_URL");
-  if (apiUrl) {
-    const { ApiClient } = await import("@wf/core/internal");
-    const api = new ApiClient({ url: apiUrl, apiKey: getSetting("WF_API_KEY") });
-    const { status, body } = await api.request<{ name: string }>(
-      "GET",
-      `/api/v1/flow-runs/${encodeURIComponent(runId)}`,
-      { allow: [404] },
-    );
-    return status === 404 ? undefined : { name: body.name, json: body };
-  }
-  const run: FlowRunRecord | undefined = await withRunStore((runs) => runs.getFlowRun(runId));
+  const run = await withRunStore((runs) => runs.getFlowRun(runId));
   if (run === undefined) return undefined;
   const { flowRunJson } = await import("../json.js");
   return { name: run.name, json: flowRunJson(run) };
