@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeOrchestrator, flow, setOrchestrator, task } from "@wf/core";
-import { HttpOrchestrator } from "@wf/core/internal";
+import { HttpOrchestrator } from "@wf/core/http";
 
 const WF_BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "cli", "bin", "wf.js");
 const TASKS = 10_000;

@@ -14,7 +14,7 @@ import type {
   StateType,
   TaskRunRecord,
 } from "@wf/core";
-import type { ApiClient } from "@wf/core/internal";
+import type { ApiClient } from "@wf/core/http";
 import type {
   ListFlowRunsOptions,
   ListLogsOptions,

@@ -9,4 +9,4 @@ export {
   logJson,
   stateJson as stateRecordJson,
   taskRunJson,
-} from "@wf/store";
+} from "@wf/store/json-views";

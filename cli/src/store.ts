@@ -37,7 +37,7 @@ export async function withRunStore<T>(fn: (runs: RunReader) => Promise<T>): Prom
   const apiUrl = getSetting("WF_API_URL");
   if (apiUrl) {
     const [{ ApiClient }, { ApiRunStore }] = await Promise.all([
-      import("@wf/core/internal"),
+      import("@wf/core/http"),
       import("./api-run-store.js"),
     ]);
     return fn(new ApiRunStore(new ApiClient({ url: apiUrl, apiKey: getSetting("WF_API_KEY") })));

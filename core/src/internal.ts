@@ -27,11 +27,4 @@ export type {
 } from "./plugin/block-records.js";
 export { redactJson, hasSecretValues, clearSecretValues } from "./redaction.js";
 export { forgetStorageBlocks } from "./results/result-settings.js";
-export { ORCHESTRATION_PATH } from "./http/paths.js";
 export { WriteQueue, WRITE_SECTIONS, type WriteSection } from "./write-queue.js";
-export { ApiClient, type ApiClientOptions } from "./http/api-client.js";
-export {
-  HttpOrchestrator,
-  DEFAULT_HTTP_FLUSH_INTERVAL_MS,
-  type HttpOrchestratorOptions,
-} from "./http/http-orchestrator.js";

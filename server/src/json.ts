@@ -3,9 +3,17 @@
  * Runs, states, logs and events use the views the CLI's `--json` uses too (`@wf/store`).
  */
 import type { BlockSummary, BlockTypeSummary } from "@wf/blocks";
-import { isoTime, type ConcurrencyLimitInfo, type FlowSummary } from "@wf/store";
+import type { ConcurrencyLimitInfo, FlowSummary } from "@wf/store";
+import { isoTime } from "@wf/store/json-views";
 
-export { eventJson, flowRunJson, isoTime, logJson, stateJson, taskRunJson } from "@wf/store";
+export {
+  eventJson,
+  flowRunJson,
+  isoTime,
+  logJson,
+  stateJson,
+  taskRunJson,
+} from "@wf/store/json-views";
 
 export function flowJson(flow: FlowSummary) {
   return { name: flow.name, runCount: flow.runCount, lastRunAt: isoTime(flow.lastRunAt) };

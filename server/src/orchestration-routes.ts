@@ -5,7 +5,7 @@
  * Block records travel raw: secret fields stay encrypted envelopes that only a process holding
  * the key can open, so nothing here ever carries a secret value in the clear.
  */
-import { ORCHESTRATION_PATH } from "@wf/core/internal";
+import { ORCHESTRATION_PATH } from "@wf/core/http";
 import type { BlockDocumentRecord, BlockTypeRecord } from "@wf/core/internal";
 import type {
   CacheRecord,

@@ -4,7 +4,7 @@
  * commands go through the API's cancel/resume routes as they would from the UI or the CLI.
  */
 import { closeOrchestrator, setOrchestrator } from "@wf/core";
-import { HttpOrchestrator } from "@wf/core/internal";
+import { HttpOrchestrator } from "@wf/core/http";
 import { engineSuite } from "../../core/test/engine-suite.js";
 import { storeEngineHarness } from "../../store/test/support/store-engine-harness.js";
 import { startTestServer } from "./support.js";

@@ -63,6 +63,17 @@ const segment = fc.oneof(
     "flows",
     "counts",
     "stream",
+    "retry",
+    "orchestration",
+    "writes",
+    "cache",
+    "limited-tags",
+    "concurrency-slots",
+    "acquire",
+    "release",
+    "run-commands",
+    "claim",
+    "rewrap",
     "fuzz",
     "..",
     "%00",
@@ -85,7 +96,17 @@ const path = fc.oneof(
     "/api/v1/stream",
     "/api/v1/block-documents/secret/fuzz",
     "/api/v1/block-documents/secret/nope",
+    "/api/v1/orchestration/writes",
+    "/api/v1/orchestration/cache",
+    "/api/v1/orchestration/limited-tags",
+    "/api/v1/orchestration/concurrency-slots/acquire",
+    "/api/v1/orchestration/concurrency-slots/release",
+    "/api/v1/orchestration/run-commands/claim",
+    "/api/v1/orchestration/block-types/secret",
+    "/api/v1/orchestration/block-documents/secret/fuzz",
+    "/api/v1/orchestration/block-documents/rewrap",
   ),
+  fc.constant(() => `/api/v1/flow-runs/${runId}/retry`).map((f) => f()),
 );
 const query = fc.oneof(
   fc.constant(""),
@@ -104,6 +125,9 @@ const query = fc.oneof(
         "parent",
         "topics",
         "flowRunId",
+        "key",
+        "overwrite",
+        "order",
         "x",
       ),
       fc.oneof(
@@ -115,8 +139,41 @@ const query = fc.oneof(
     )
     .map((q) => `?${new URLSearchParams(q).toString()}`),
 );
+/** A write batch: one plausible flow run with a field or two broken, beside a valid one. */
+const writeBatch = fc
+  .record({
+    field: fc.constantFrom(
+      "stateType",
+      "createdAt",
+      "tags",
+      "parameters",
+      "runCount",
+      "id",
+      "extra",
+    ),
+    value: fc.oneof(fc.string({ maxLength: 5 }), fc.integer(), fc.constant(null), fc.double()),
+  })
+  .map(({ field, value }) => {
+    const valid = {
+      id: "01900000-0000-7000-8000-00000000f0zz",
+      name: "fuzzed",
+      tags: [],
+      stateType: "COMPLETED",
+      stateName: "Completed",
+      stateTimestamp: 1,
+      createdAt: 1,
+      runCount: 1,
+      flowName: "fuzzed",
+      parameters: {},
+      pid: 1,
+      hostname: "elsewhere",
+    };
+    return JSON.stringify({ flowRuns: [valid, { ...valid, id: "other", [field]: value }] });
+  });
+
 const body = fc.oneof(
   fc.constant(undefined),
+  writeBatch,
   fc.string({ maxLength: 50 }),
   fc.json({ maxDepth: 3 }),
   fc

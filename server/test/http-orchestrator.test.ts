@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { HttpOrchestrator } from "@wf/core/internal";
+import { HttpOrchestrator } from "@wf/core/http";
 import { blockRepositoryContract } from "../../store/test/support/block-repository-contract.js";
 import { startWf, tempHome, waitFor, wf } from "../../cli/test/helpers.js";
 import { startTestServer, type TestServer } from "./support.js";

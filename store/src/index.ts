@@ -35,15 +35,7 @@ export {
 } from "./change-feed.js";
 export { WriteQueue } from "./wf-core.js";
 export type { AcquireAttempt, SlotOwner } from "./concurrency.js";
-export {
-  eventJson,
-  flowRunJson,
-  isoTime,
-  levelName,
-  logJson,
-  stateJson,
-  taskRunJson,
-} from "./json-views.js";
+// The JSON views are the subpath `@wf/store/json-views`: `wf run` does not load them.
 export { ApiKeyStore, looksLikeApiKey, type ApiKeyInfo, type CreatedApiKey } from "./api-keys.js";
 export type { StoredLogRecord } from "./rows.js";
 export { parseDatabaseUrl, type DatabaseTarget } from "./database-url.js";
