@@ -4,6 +4,8 @@
  * reason when Postgres binaries are missing; a failure under CI=true.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { flow, setOrchestrator, task } from "@wf/core";
+import { HttpOrchestrator } from "@wf/core/http";
 import {
   postgresOrSkip,
   startPostgres,
@@ -26,6 +28,44 @@ describe.skipIf(binaries === undefined)("the API on Postgres", () => {
   afterAll(async () => {
     await s?.close();
     await cluster?.stop();
+  });
+
+  test("a flow through the HTTP orchestrator lands on Postgres and reaches the live stream", async () => {
+    const stream = await s.api("/api/v1/stream?topics=flow-runs,logs");
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    const until = async (pattern: RegExp) => {
+      const deadline = Date.now() + 15_000;
+      while (!pattern.test(seen)) {
+        if (Date.now() > deadline) throw new Error(`no ${pattern} on the stream: ${seen}`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the stream ended");
+        seen += value;
+      }
+    };
+    await until(/: connected/);
+
+    const http = new HttpOrchestrator({ url: s.url });
+    setOrchestrator(http);
+    try {
+      const triple = task(async function triple(n: number) {
+        return n * 3;
+      });
+      const pgHttp = flow(async function pg_http() {
+        return triple.map([1, 2, 3]).result();
+      });
+      expect(await pgHttp()).toEqual([3, 6, 9]);
+      await http.close();
+    } finally {
+      setOrchestrator(s.store.orchestrator);
+    }
+    const [run] = await s.store.runs.listFlowRuns({ flowName: "pg_http" });
+    expect(run?.stateType).toBe("COMPLETED");
+    expect(await s.store.runs.listTaskRuns({ flowRunId: run!.id })).toHaveLength(3);
+    // The stream saw it finish: its change feed works on Postgres too.
+    await until(new RegExp(`"id":"${run!.id}"[^\n]*"type":"COMPLETED"`));
+    await reader.cancel();
   });
 
   test("flow runs, task runs and API keys", async () => {
