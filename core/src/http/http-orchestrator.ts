@@ -75,7 +75,7 @@ export class HttpOrchestrator implements Orchestrator {
   readonly #limitsRefreshMs: number;
 
   #queue = new WriteQueue();
-  /** Records in the request being sent, readable (cache) until the server has them. */
+  /** Records of the batch being sent that the server may not have yet (cache reads, crashes). */
   #sending: WriteQueue | undefined;
   #timer: NodeJS.Timeout | undefined;
   #failedAt = 0;
@@ -226,14 +226,16 @@ export class HttpOrchestrator implements Orchestrator {
     this.#queue = new WriteQueue();
     const bodies = toBodies(batch, this.#maxBodyBytes);
     for (let i = 0; i < bodies.length; i++) {
-      const body = bodies[i]!;
-      this.#sending = body.writes;
+      // What the server may not have yet: this body and the ones after it.
+      const unsent = new WriteQueue();
+      for (const rest of bodies.slice(i)) unsent.restore(rest.writes);
+      this.#sending = unsent;
       try {
-        await this.#client.request("POST", `${ORCHESTRATION_PATH}/writes`, { rawBody: body.json });
+        await this.#client.request("POST", `${ORCHESTRATION_PATH}/writes`, {
+          rawBody: bodies[i]!.json,
+        });
       } catch (error) {
-        // Put back what the server does not have, ahead of what was queued since.
-        const unsent = new WriteQueue();
-        for (const rest of bodies.slice(i)) unsent.restore(rest.writes);
+        // Put it back, ahead of what was queued since.
         this.#queue.restore(unsent);
         throw error;
       } finally {
