@@ -96,7 +96,29 @@ export function orchestrationRoutes(): readonly Route[] {
         body: await deps.store.orchestrator.tryAcquireSlotsFor(body.tags, body.holderId, {
           pid: body.pid,
           hostname: body.hostname,
+          ...(body.leaseSeconds !== undefined && {
+            leaseExpiresAt: Date.now() + body.leaseSeconds * 1000,
+          }),
         }),
+      }),
+    }),
+    route({
+      method: "POST",
+      path: `${P}/concurrency-slots/renew`,
+      summary: "Extend the leases of the slots these holders took (clients renew while they run)",
+      tag: TAG,
+      auth: true,
+      query: S.EmptyQuery,
+      body: O.RenewLeases,
+      response: O.Renewed,
+      errors: [422],
+      handler: async ({ body, deps }) => ({
+        body: {
+          renewed: await deps.store.orchestrator.renewSlotLeases(
+            body.holderIds,
+            Date.now() + body.leaseSeconds * 1000,
+          ),
+        },
       }),
     }),
     route({

@@ -129,12 +129,22 @@ export const LimitedTags = z.object({ tags: z.array(z.string()) });
 
 const slotTags = z.array(z.string().min(1).max(200)).min(1).max(100);
 
+/** How long a slot taken through the server is held without renewal (seconds). */
+const leaseSeconds = z.number().int().min(1).max(3_600);
+
 export const AcquireSlots = z.strictObject({
   tags: slotTags,
   holderId: id,
   pid: z.number().int().positive(),
   hostname: z.string().min(1).max(255),
+  leaseSeconds: leaseSeconds.optional(),
 });
+
+export const RenewLeases = z.strictObject({
+  holderIds: z.array(id).min(1).max(10_000),
+  leaseSeconds,
+});
+export const Renewed = z.object({ renewed: z.number().int() });
 export const AcquireAnswer = z.union([
   z.object({ acquired: z.literal(true), tags: z.array(z.string()) }),
   z.object({ acquired: z.literal(false), fullTags: z.array(z.string()) }),

@@ -224,6 +224,58 @@ describe("the HTTP orchestrator", () => {
   }, 20_000);
 });
 
+describe("concurrency slots taken through the server", () => {
+  async function acquire(holderId: string, leaseSeconds: number) {
+    const response = await server.api("/api/v1/orchestration/concurrency-slots/acquire", {
+      method: "POST",
+      body: JSON.stringify({
+        tags: ["db"],
+        holderId,
+        pid: 424_242,
+        hostname: "another-machine",
+        leaseSeconds,
+      }),
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { acquired: boolean }).acquired;
+  }
+  const active = async () =>
+    (await server.store.runs.listConcurrencyLimits()).find((l) => l.tag === "db")?.activeSlots;
+
+  test("a client on another machine that stops renewing loses its slot when the lease runs out", async () => {
+    await server.store.runs.createConcurrencyLimit("db", 1);
+    expect(await acquire("gone", 1)).toBe(true);
+    expect(await acquire("next", 1)).toBe(false); // full
+    expect(await active()).toBe(1);
+    await new Promise((r) => setTimeout(r, 1_300));
+    expect(await active()).toBe(0); // nobody renewed: the holder is gone
+    expect(await acquire("next", 1)).toBe(true);
+
+    // A renewed lease is kept past its first expiry.
+    const renew = await server.api("/api/v1/orchestration/concurrency-slots/renew", {
+      method: "POST",
+      body: JSON.stringify({ holderIds: ["next"], leaseSeconds: 60 }),
+    });
+    expect(await renew.json()).toEqual({ renewed: 1 });
+    await new Promise((r) => setTimeout(r, 1_300));
+    expect(await acquire("third", 1)).toBe(false);
+  });
+
+  test("the HTTP orchestrator renews the slots it holds while its task runs", async () => {
+    await server.store.runs.createConcurrencyLimit("db", 1);
+    const client = new HttpOrchestrator({ url: server.url, slotLeaseSeconds: 1 });
+    const lease = await client.acquireConcurrencySlots(["db"], "holder-1");
+    expect(lease?.tags).toEqual(["db"]);
+    await new Promise((r) => setTimeout(r, 2_000)); // two lease lengths, renewed every third
+    expect(await active()).toBe(1);
+    expect(await acquire("other", 1)).toBe(false);
+    lease!.release();
+    await client.flush(); // waits for the release to reach the server
+    expect(await active()).toBe(0);
+    await client.close();
+  });
+});
+
 describe("block records over HTTP", () => {
   blockRepositoryContract(async () => {
     const home = mkdtempSync(join(tmpdir(), "wf-http-blocks-"));

@@ -26,6 +26,19 @@ export function isOwnerDead(pid: number, hostname: string): boolean {
   return hostname === HOSTNAME && !isPidAlive(pid);
 }
 
+/** Whether a slot's holder is gone: its process died on this machine, or its lease ran out. */
+export function isSlotDead(
+  slot: {
+    readonly pid: number;
+    readonly hostname: string;
+    readonly lease_expires_at?: number | null;
+  },
+  now: number,
+): boolean {
+  if (slot.lease_expires_at != null && slot.lease_expires_at < now) return true;
+  return isOwnerDead(slot.pid, slot.hostname);
+}
+
 export type AcquireAttempt =
   | { readonly acquired: true; readonly tags: readonly string[] }
   | { readonly acquired: false; readonly fullTags: readonly string[] };
@@ -34,6 +47,8 @@ export type AcquireAttempt =
 export interface SlotOwner {
   readonly pid: number;
   readonly hostname: string;
+  /** For holders that renew their slots (clients of the server): held until this time. */
+  readonly leaseExpiresAt?: number;
 }
 
 /**
@@ -64,10 +79,10 @@ export function tryAcquireSlots(
     const slots = await tx.all(
       db
         .selectFrom("concurrency_slots")
-        .select(["tag", "holder_id", "pid", "hostname"])
+        .select(["tag", "holder_id", "pid", "hostname", "lease_expires_at"])
         .where("tag", "in", limited),
     );
-    const live = await reclaimDeadSlots(tx, client, slots);
+    const live = await reclaimDeadSlots(tx, client, slots, now);
 
     const held = new Map<string, number>();
     for (const slot of live) {
@@ -87,6 +102,7 @@ export function tryAcquireSlots(
             pid: owner.pid,
             hostname: owner.hostname,
             acquired_at: now,
+            lease_expires_at: owner.leaseExpiresAt ?? null,
           })),
         )
         .onConflict((oc) => oc.columns(["tag", "holder_id"]).doNothing()),
@@ -100,18 +116,25 @@ interface SlotRow {
   readonly holder_id: string;
   readonly pid: number;
   readonly hostname: string;
+  readonly lease_expires_at: number | null;
 }
 
-/** Delete the slots whose holder process is gone; returns the others. */
+/** Delete the slots whose holder is gone (dead process here, or lease run out); returns the others. */
 export async function reclaimDeadSlots<T extends SlotRow>(
   tx: SqlExecutor,
   client: SqlClient,
   slots: readonly T[],
+  now = Date.now(),
 ): Promise<T[]> {
   const live: T[] = [];
   const deadPids = new Set<number>();
+  const expiredHolders = new Set<string>();
   const verdict = new Map<number, boolean>();
   for (const slot of slots) {
+    if (slot.lease_expires_at !== null && slot.lease_expires_at < now) {
+      expiredHolders.add(slot.holder_id);
+      continue;
+    }
     let dead = false;
     if (slot.hostname === HOSTNAME) {
       dead = verdict.get(slot.pid) ?? !isPidAlive(slot.pid);
@@ -128,5 +151,30 @@ export async function reclaimDeadSlots<T extends SlotRow>(
         .where("pid", "in", [...deadPids]),
     );
   }
+  if (expiredHolders.size > 0) {
+    await tx.run(
+      client.db
+        .deleteFrom("concurrency_slots")
+        .where("holder_id", "in", [...expiredHolders])
+        .where("lease_expires_at", "<", now),
+    );
+  }
   return live;
+}
+
+/** Extend the leases of these holders' slots (clients of the server renew what they hold). */
+export async function renewSlotLeases(
+  client: SqlClient,
+  holderIds: readonly string[],
+  leaseExpiresAt: number,
+): Promise<number> {
+  if (holderIds.length === 0) return 0;
+  const result = await client.run(
+    client.db
+      .updateTable("concurrency_slots")
+      .set({ lease_expires_at: leaseExpiresAt })
+      .where("holder_id", "in", [...holderIds])
+      .where("lease_expires_at", "is not", null),
+  );
+  return result;
 }

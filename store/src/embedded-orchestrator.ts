@@ -5,7 +5,12 @@
  */
 import { BatchWriter, type BatchStatement } from "./batch-writer.js";
 import { SqlBlockRepository } from "./block-repository.js";
-import { tryAcquireSlots, type AcquireAttempt, type SlotOwner } from "./concurrency.js";
+import {
+  renewSlotLeases,
+  tryAcquireSlots,
+  type AcquireAttempt,
+  type SlotOwner,
+} from "./concurrency.js";
 import {
   readCacheRecord,
   readRunCommand,
@@ -597,6 +602,12 @@ export class EmbeddedOrchestrator implements Orchestrator {
   ): Promise<AcquireAttempt> {
     this.#assertOpen();
     return tryAcquireSlots(this.#client, [...new Set(tags)], holderId, owner);
+  }
+
+  /** Extend the leases of slots taken with `tryAcquireSlotsFor` (their holders renew them). */
+  renewSlotLeases(holderIds: readonly string[], leaseExpiresAt: number): Promise<number> {
+    this.#assertOpen();
+    return renewSlotLeases(this.#client, holderIds, leaseExpiresAt);
   }
 
   /** Give back the slots `holderId` holds for `tags` (for the server's HTTP clients). */

@@ -282,6 +282,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     "0002_blocks": blocks(dialect),
     "0003_api_keys": apiKeys(),
     "0004_flow_run_entrypoint": flowRunEntrypoint(),
+    "0005_slot_leases": slotLeases(),
   };
 }
 
@@ -293,6 +294,21 @@ function flowRunEntrypoint(): Migration {
 
     async down(db: AnyDb) {
       await db.schema.alterTable("flow_runs").dropColumn("entrypoint").execute();
+    },
+  };
+}
+
+function slotLeases(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .alterTable("concurrency_slots")
+        .addColumn("lease_expires_at", "bigint")
+        .execute();
+    },
+
+    async down(db: AnyDb) {
+      await db.schema.alterTable("concurrency_slots").dropColumn("lease_expires_at").execute();
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { Selectable } from "kysely";
 import { ChangeFeed, type ChangeFeedOptions } from "./change-feed.js";
-import { isOwnerDead, HOSTNAME } from "./concurrency.js";
+import { isOwnerDead, isSlotDead, HOSTNAME } from "./concurrency.js";
 import {
   readEvent,
   readFlowRun,
@@ -396,11 +396,14 @@ export class RunStore {
       db.selectFrom("concurrency_limits").selectAll().orderBy("tag"),
     );
     const slots = await this.#client.all(
-      db.selectFrom("concurrency_slots").select(["tag", "holder_id", "pid", "hostname"]),
+      db
+        .selectFrom("concurrency_slots")
+        .select(["tag", "holder_id", "pid", "hostname", "lease_expires_at"]),
     );
     const holders = new Map<string, string[]>();
+    const now = Date.now();
     for (const slot of slots) {
-      if (isOwnerDead(slot.pid, slot.hostname)) continue;
+      if (isSlotDead(slot, now)) continue;
       const list = holders.get(slot.tag) ?? [];
       list.push(slot.holder_id);
       holders.set(slot.tag, list);

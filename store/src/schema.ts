@@ -103,6 +103,11 @@ export interface ConcurrencySlotsTable {
   pid: number;
   hostname: string;
   acquired_at: number;
+  /**
+   * Slots taken through the server (migration 0005): the holder renews them; one not renewed by
+   * then belongs to a client that is gone. Null for slots of processes on the database directly.
+   */
+  lease_expires_at: number | null;
 }
 
 export interface RunCommandsTable {

@@ -38,6 +38,8 @@ export interface HttpOrchestratorOptions {
   readonly maxBodyBytes?: number;
   readonly commandPollIntervalMs?: number;
   readonly limitsRefreshMs?: number;
+  /** How long slots are held without renewal (default 60 s; renewed every third of it). */
+  readonly slotLeaseSeconds?: number;
 }
 
 export const DEFAULT_HTTP_FLUSH_INTERVAL_MS = 50;
@@ -49,6 +51,11 @@ const DEFAULT_LIMITS_REFRESH_MS = 1_000;
 const FAILED_FLUSH_COOLDOWN_MS = 1_000;
 const SLOT_WAIT_INITIAL_MS = 20;
 const SLOT_WAIT_MAX_MS = 250;
+/**
+ * Concurrency slots taken through the server are leases: held for this long and renewed every
+ * third of it while the task runs, so a client that dies (on any machine) frees its slots.
+ */
+export const SLOT_LEASE_SECONDS = 60;
 /** How long `flushSync()` (crash handlers) may block the process. */
 const FLUSH_SYNC_TIMEOUT_MS = 5_000;
 
@@ -85,7 +92,9 @@ export class HttpOrchestrator implements Orchestrator {
   #limitedTags: ReadonlySet<string> | undefined;
   #limitedTagsAt = 0;
   #limitedTagsLoading: Promise<ReadonlySet<string>> | undefined;
-  readonly #leases = new Set<ConcurrencyLease>();
+  readonly #leases = new Map<ConcurrencyLease, string>();
+  readonly #leaseSeconds: number;
+  #renewer: NodeJS.Timeout | undefined;
   /** Slot releases on their way to the server; a flush waits for them too. */
   readonly #releases = new Set<Promise<unknown>>();
 
@@ -107,6 +116,7 @@ export class HttpOrchestrator implements Orchestrator {
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.#pollIntervalMs = options.commandPollIntervalMs ?? DEFAULT_COMMAND_POLL_INTERVAL_MS;
     this.#limitsRefreshMs = options.limitsRefreshMs ?? DEFAULT_LIMITS_REFRESH_MS;
+    this.#leaseSeconds = options.slotLeaseSeconds ?? SLOT_LEASE_SECONDS;
   }
 
   /** Check that the server answers and accepts the key (the first thing `wf run` does). */
@@ -297,7 +307,16 @@ export class HttpOrchestrator implements Orchestrator {
       const { body } = await this.#client.request<AcquireAnswer>(
         "POST",
         `${ORCHESTRATION_PATH}/concurrency-slots/acquire`,
-        { body: { tags: wanted, holderId, pid: process.pid, hostname: hostname() }, signal },
+        {
+          body: {
+            tags: wanted,
+            holderId,
+            pid: process.pid,
+            hostname: hostname(),
+            leaseSeconds: this.#leaseSeconds,
+          },
+          signal,
+        },
       );
       if (body.acquired) {
         return body.tags.length === 0 ? undefined : this.#lease(body.tags, holderId);
@@ -340,6 +359,7 @@ export class HttpOrchestrator implements Orchestrator {
         if (released) return;
         released = true;
         this.#leases.delete(lease);
+        if (this.#leases.size === 0) this.#stopRenewing();
         const release = this.#client
           .request("POST", `${ORCHESTRATION_PATH}/concurrency-slots/release`, {
             body: { tags, holderId },
@@ -355,8 +375,26 @@ export class HttpOrchestrator implements Orchestrator {
         this.#track(release);
       },
     };
-    this.#leases.add(lease);
+    this.#leases.set(lease, holderId);
+    this.#renewer ??= setInterval(this.#renew, (this.#leaseSeconds * 1000) / 3).unref();
     return lease;
+  }
+
+  readonly #renew = (): void => {
+    const holderIds = [...new Set(this.#leases.values())];
+    if (holderIds.length === 0 || this.#closed) return;
+    this.#track(
+      this.#client
+        .request("POST", `${ORCHESTRATION_PATH}/concurrency-slots/renew`, {
+          body: { holderIds, leaseSeconds: this.#leaseSeconds },
+        })
+        .catch(() => undefined), // the next renewal tries again, well inside the lease
+    );
+  };
+
+  #stopRenewing(): void {
+    if (this.#renewer !== undefined) clearInterval(this.#renewer);
+    this.#renewer = undefined;
   }
 
   // ---- run commands -------------------------------------------------------------------------
@@ -434,7 +472,8 @@ export class HttpOrchestrator implements Orchestrator {
     } catch (error) {
       failure = error;
     }
-    for (const lease of [...this.#leases]) lease.release();
+    for (const lease of [...this.#leases.keys()]) lease.release();
+    this.#stopRenewing();
     await Promise.allSettled([...this.#background]);
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#closed = true;

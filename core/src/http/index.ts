@@ -7,6 +7,7 @@ export { ApiClient, type ApiClientOptions } from "./api-client.js";
 export {
   HttpOrchestrator,
   DEFAULT_HTTP_FLUSH_INTERVAL_MS,
+  SLOT_LEASE_SECONDS,
   type HttpOrchestratorOptions,
 } from "./http-orchestrator.js";
 export { ORCHESTRATION_PATH } from "./paths.js";
