@@ -28,3 +28,5 @@ export type {
 export { redactJson, hasSecretValues, clearSecretValues } from "./redaction.js";
 export { forgetStorageBlocks } from "./results/result-settings.js";
 export { WriteQueue, WRITE_SECTIONS, type WriteSection } from "./write-queue.js";
+export { RunCommandPoller, type ClaimedCommand } from "./run-command-poller.js";
+export { LimitedTags, acquireSlots, type SlotAttempt } from "./slot-acquirer.js";

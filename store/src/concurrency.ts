@@ -5,6 +5,7 @@
  */
 import { hostname as osHostname } from "node:os";
 import type { SqlClient, SqlExecutor } from "./sql-client.js";
+import type { SlotAttempt } from "./wf-core.js";
 
 /** This machine's name as recorded in slots and runs. */
 export const HOSTNAME = osHostname();
@@ -39,9 +40,8 @@ export function isSlotDead(
   return isOwnerDead(slot.pid, slot.hostname);
 }
 
-export type AcquireAttempt =
-  | { readonly acquired: true; readonly tags: readonly string[] }
-  | { readonly acquired: false; readonly fullTags: readonly string[] };
+/** One attempt to take slots (the type every Orchestrator shares). */
+export type AcquireAttempt = SlotAttempt;
 
 /** The process a slot belongs to: reclaimed once it is known to be gone. */
 export interface SlotOwner {

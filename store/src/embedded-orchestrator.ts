@@ -38,7 +38,11 @@ import {
   type RunCommand,
   type StateRecord,
   type TaskRunRecord,
+  type ClaimedCommand,
   WriteQueue,
+  RunCommandPoller,
+  LimitedTags,
+  acquireSlots,
 } from "./wf-core.js";
 
 /** Queued rows that force a flush, so a 100,000-task map does not hold everything in memory. */
@@ -47,9 +51,6 @@ export const DEFAULT_FLUSH_THRESHOLD = 2_000;
 export const DEFAULT_COMMAND_POLL_INTERVAL_MS = 200;
 /** How long the set of limited tags is trusted before it is read again. */
 export const DEFAULT_LIMITS_REFRESH_MS = 1_000;
-/** Backoff while waiting for a concurrency slot. */
-export const SLOT_WAIT_INITIAL_MS = 20;
-export const SLOT_WAIT_MAX_MS = 250;
 /** Rows (in `flushThreshold`s) the writer thread may fall behind before writers wait. */
 const MAX_BATCHES_IN_FLIGHT = 4;
 /** Batches of any size it may fall behind (its outcome slots in shared memory are recycled). */
@@ -76,10 +77,6 @@ interface InFlightBatch {
   readonly batch: WriteQueue;
   readonly newFlows: readonly string[];
   done: Promise<void>;
-}
-
-interface Watcher {
-  readonly onCommand: (command: RunCommand) => void;
 }
 
 export class EmbeddedOrchestrator implements Orchestrator {
@@ -111,14 +108,10 @@ export class EmbeddedOrchestrator implements Orchestrator {
   readonly #inFlight = new Set<InFlightBatch>();
   readonly #useWriterThread: boolean;
 
-  #limitedTags: ReadonlySet<string> | undefined;
-  #limitedTagsAt = 0;
-  #limitedTagsLoading: Promise<ReadonlySet<string>> | undefined;
+  readonly #limited: LimitedTags;
   readonly #leases = new Set<ConcurrencyLease>();
 
-  readonly #watchers = new Map<string, Set<Watcher>>();
-  #poller: NodeJS.Timeout | undefined;
-  #polling = false;
+  readonly #commands: RunCommandPoller;
 
   readonly #background = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
@@ -136,6 +129,18 @@ export class EmbeddedOrchestrator implements Orchestrator {
     this.#ownsClient = options.ownsClient ?? false;
     this.#useWriterThread = options.writerThread ?? true;
     this.blocks = new SqlBlockRepository(client);
+    this.#limited = new LimitedTags(
+      async () =>
+        (await client.all(client.db.selectFrom("concurrency_limits").select("tag"))).map(
+          (r) => r.tag,
+        ),
+      this.#limitsRefreshMs,
+    );
+    this.#commands = new RunCommandPoller({
+      intervalMs: this.#pollIntervalMs,
+      claim: (ids) => this.claimRunCommands(ids),
+      track: (poll) => this.#track(poll),
+    });
   }
 
   // ---- write-behind -------------------------------------------------------------------------
@@ -561,34 +566,18 @@ export class EmbeddedOrchestrator implements Orchestrator {
     holderId: string,
     options: AcquireSlotsOptions = {},
   ): Promise<ConcurrencyLease | undefined> {
-    if (tags.length === 0) return undefined;
-    const { signal, onWait } = options;
-    signal?.throwIfAborted();
-    const limited = await this.#limitedTagSet();
-    if (!tags.some((tag) => limited.has(tag))) return undefined;
-
-    const wanted = [...new Set(tags)];
-    let delay = SLOT_WAIT_INITIAL_MS;
-    let waiting = false;
-    for (;;) {
-      this.#assertOpen();
-      const attempt = await tryAcquireSlots(this.#client, wanted, holderId);
-      if (attempt.acquired) {
-        return attempt.tags.length === 0 ? undefined : this.#lease(attempt.tags, holderId);
-      }
-      if (!waiting) {
-        waiting = true;
-        onWait?.(attempt.fullTags);
-      }
-      // Jitter so processes released by one slot do not retry in lockstep.
-      await sleep(delay * (0.8 + Math.random() * 0.4), signal);
-      delay = Math.min(SLOT_WAIT_MAX_MS, delay * 1.5);
-    }
+    const taken = await acquireSlots(
+      tags,
+      this.#limited,
+      (wanted) => tryAcquireSlots(this.#client, wanted, holderId),
+      { ...options, beforeAttempt: () => this.#assertOpen() },
+    );
+    return taken.length === 0 ? undefined : this.#lease(taken, holderId);
   }
 
   /** Tags that have a concurrency limit (cached for `limitsRefreshMs`). */
   limitedTags(): Promise<ReadonlySet<string>> {
-    return this.#limitedTagSet();
+    return this.#limited.get();
   }
 
   /**
@@ -620,27 +609,6 @@ export class EmbeddedOrchestrator implements Orchestrator {
         .where("holder_id", "=", holderId)
         .where("tag", "in", [...tags]),
     );
-  }
-
-  #limitedTagSet(): Promise<ReadonlySet<string>> {
-    if (
-      this.#limitedTags !== undefined &&
-      Date.now() - this.#limitedTagsAt < this.#limitsRefreshMs
-    ) {
-      return Promise.resolve(this.#limitedTags);
-    }
-    this.#limitedTagsLoading ??= this.#client
-      .all(this.#client.db.selectFrom("concurrency_limits").select("tag"))
-      .then((rows) => {
-        const tags = new Set(rows.map((r) => r.tag));
-        this.#limitedTags = tags;
-        this.#limitedTagsAt = Date.now();
-        return tags;
-      })
-      .finally(() => {
-        this.#limitedTagsLoading = undefined;
-      });
-    return this.#limitedTagsLoading;
   }
 
   #lease(tags: readonly string[], holderId: string): ConcurrencyLease {
@@ -690,60 +658,14 @@ export class EmbeddedOrchestrator implements Orchestrator {
 
   watchFlowRun(flowRunId: string, onCommand: (command: RunCommand) => void): () => void {
     this.#assertOpen();
-    let watchers = this.#watchers.get(flowRunId);
-    if (watchers === undefined) {
-      watchers = new Set();
-      this.#watchers.set(flowRunId, watchers);
-    }
-    const watcher: Watcher = { onCommand };
-    watchers.add(watcher);
-    this.#poller ??= setInterval(this.#poll, this.#pollIntervalMs).unref();
-    return () => {
-      const current = this.#watchers.get(flowRunId);
-      if (current === undefined) return;
-      current.delete(watcher);
-      if (current.size === 0) this.#watchers.delete(flowRunId);
-      if (this.#watchers.size === 0) this.#stopPoller();
-    };
-  }
-
-  #stopPoller(): void {
-    if (this.#poller !== undefined) clearInterval(this.#poller);
-    this.#poller = undefined;
-  }
-
-  readonly #poll = (): void => {
-    if (this.#polling || this.#closed || this.#watchers.size === 0) return;
-    this.#polling = true;
-    this.#track(
-      this.#deliverCommands()
-        .catch(() => undefined) // a busy or unreachable database: try again next tick
-        .finally(() => {
-          this.#polling = false;
-        }),
-    );
-  };
-
-  async #deliverCommands(): Promise<void> {
-    const claimed = await this.claimRunCommands([...this.#watchers.keys()]);
-    for (const { flowRunId, command } of claimed) {
-      for (const watcher of this.#watchers.get(flowRunId) ?? []) {
-        try {
-          watcher.onCommand(command);
-        } catch {
-          // a watcher's failure is its own; the others still hear the command
-        }
-      }
-    }
+    return this.#commands.watch(flowRunId, onCommand);
   }
 
   /**
    * Take the commands sent to these flow runs and not yet delivered, oldest first; each is
    * delivered once (marked consumed in the same transaction).
    */
-  async claimRunCommands(
-    flowRunIds: readonly string[],
-  ): Promise<{ readonly flowRunId: string; readonly command: RunCommand }[]> {
+  async claimRunCommands(flowRunIds: readonly string[]): Promise<ClaimedCommand[]> {
     if (flowRunIds.length === 0) return [];
     const { db } = this.#client;
     const ids = [...flowRunIds];
@@ -784,8 +706,7 @@ export class EmbeddedOrchestrator implements Orchestrator {
   }
 
   async #close(): Promise<void> {
-    this.#stopPoller();
-    this.#watchers.clear();
+    this.#commands.stop();
     let failure: unknown;
     try {
       await this.flush();
@@ -803,23 +724,4 @@ export class EmbeddedOrchestrator implements Orchestrator {
 
 function isLive(record: CacheRecord, now: number): boolean {
   return record.expiresAt === undefined || record.expiresAt > now;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    // Not unref'd: a task waiting for a slot must keep its process alive.
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -19,6 +19,8 @@ export type {
   StateRecord,
   TaskRunRecord,
   TransitionOptions,
+  ClaimedCommand,
+  SlotAttempt,
 } from "@wf/core/internal";
 export {
   ConfigurationError,
@@ -33,4 +35,7 @@ export {
   isTerminal,
   newId,
   WriteQueue,
+  RunCommandPoller,
+  LimitedTags,
+  acquireSlots,
 } from "@wf/core/internal";

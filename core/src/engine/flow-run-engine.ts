@@ -414,13 +414,25 @@ export function runFlowWithParameters<R>(
 
 export type { Orchestrator };
 
-/** `<file>:<flow name>` when the flow was defined in a file module (what `wf run` accepts). */
+const entrypoints = new WeakMap<object, { entrypoint?: string }>();
+
+/**
+ * `<file>:<flow name>` when the flow was defined in a file module (what `wf run` accepts);
+ * worked out once per flow definition, not per run.
+ */
 function entrypointOf(def: { readonly name: string; readonly moduleUrl: string | undefined }): {
   entrypoint?: string;
 } {
-  const url = def.moduleUrl;
-  if (url === undefined || !url.startsWith("file:")) return {};
-  return { entrypoint: `${fileURLToPath(url)}:${def.name}` };
+  let known = entrypoints.get(def);
+  if (known === undefined) {
+    const url = def.moduleUrl;
+    known =
+      url === undefined || !url.startsWith("file:")
+        ? {}
+        : { entrypoint: `${fileURLToPath(url)}:${def.name}` };
+    entrypoints.set(def, known);
+  }
+  return known;
 }
 
 let presetIdTaken = false;

@@ -5,7 +5,6 @@
  * on the network; `flush()` (before a flow run's final state is reported) does.
  */
 import { hostname } from "node:os";
-import { sleep } from "../engine/abort.js";
 import { WfError } from "../errors.js";
 import type {
   AcquireSlotsOptions,
@@ -23,6 +22,8 @@ import { ApiClient } from "./api-client.js";
 import { HttpBlockRepository } from "./http-block-repository.js";
 import { ORCHESTRATION_PATH } from "./paths.js";
 import { postBodiesSync } from "./post-sync.js";
+import { RunCommandPoller, type ClaimedCommand } from "../run-command-poller.js";
+import { acquireSlots, LimitedTags, type SlotAttempt } from "../slot-acquirer.js";
 import { WriteQueue } from "../write-queue.js";
 import { toBodies } from "./write-batch.js";
 
@@ -49,8 +50,6 @@ const DEFAULT_COMMAND_POLL_INTERVAL_MS = 250;
 const DEFAULT_LIMITS_REFRESH_MS = 1_000;
 /** After a failed background flush, writes only queue for this long. */
 const FAILED_FLUSH_COOLDOWN_MS = 1_000;
-const SLOT_WAIT_INITIAL_MS = 20;
-const SLOT_WAIT_MAX_MS = 250;
 /**
  * Concurrency slots taken through the server are leases: held for this long and renewed every
  * third of it while the task runs, so a client that dies (on any machine) frees its slots.
@@ -58,15 +57,6 @@ const SLOT_WAIT_MAX_MS = 250;
 export const SLOT_LEASE_SECONDS = 60;
 /** How long `flushSync()` (crash handlers) may block the process. */
 const FLUSH_SYNC_TIMEOUT_MS = 5_000;
-
-type AcquireAnswer =
-  | { readonly acquired: true; readonly tags: readonly string[] }
-  | { readonly acquired: false; readonly fullTags: readonly string[] };
-
-interface ClaimedCommand {
-  readonly flowRunId: string;
-  readonly command: RunCommand;
-}
 
 export class HttpOrchestrator implements Orchestrator {
   readonly kind = "http";
@@ -78,8 +68,6 @@ export class HttpOrchestrator implements Orchestrator {
   readonly #intervalMs: number;
   readonly #threshold: number;
   readonly #maxBodyBytes: number;
-  readonly #pollIntervalMs: number;
-  readonly #limitsRefreshMs: number;
 
   #queue = new WriteQueue();
   /** Records of the batch being sent that the server may not have yet (cache reads, crashes). */
@@ -89,18 +77,14 @@ export class HttpOrchestrator implements Orchestrator {
   #chain: Promise<void> = Promise.resolve();
   #nextFlush: Promise<void> | undefined;
 
-  #limitedTags: ReadonlySet<string> | undefined;
-  #limitedTagsAt = 0;
-  #limitedTagsLoading: Promise<ReadonlySet<string>> | undefined;
+  readonly #limited: LimitedTags;
   readonly #leases = new Map<ConcurrencyLease, string>();
   readonly #leaseSeconds: number;
   #renewer: NodeJS.Timeout | undefined;
   /** Slot releases on their way to the server; a flush waits for them too. */
   readonly #releases = new Set<Promise<unknown>>();
 
-  readonly #watchers = new Map<string, Set<(command: RunCommand) => void>>();
-  #poller: NodeJS.Timeout | undefined;
-  #polling = false;
+  readonly #commands: RunCommandPoller;
 
   readonly #background = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
@@ -114,9 +98,26 @@ export class HttpOrchestrator implements Orchestrator {
     this.#intervalMs = options.flushIntervalMs ?? DEFAULT_HTTP_FLUSH_INTERVAL_MS;
     this.#threshold = options.flushThreshold ?? DEFAULT_FLUSH_THRESHOLD;
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.#pollIntervalMs = options.commandPollIntervalMs ?? DEFAULT_COMMAND_POLL_INTERVAL_MS;
-    this.#limitsRefreshMs = options.limitsRefreshMs ?? DEFAULT_LIMITS_REFRESH_MS;
     this.#leaseSeconds = options.slotLeaseSeconds ?? SLOT_LEASE_SECONDS;
+    this.#limited = new LimitedTags(async () => {
+      const { body } = await this.#client.request<{ tags: string[] }>(
+        "GET",
+        `${ORCHESTRATION_PATH}/limited-tags`,
+      );
+      return body.tags;
+    }, options.limitsRefreshMs ?? DEFAULT_LIMITS_REFRESH_MS);
+    this.#commands = new RunCommandPoller({
+      intervalMs: options.commandPollIntervalMs ?? DEFAULT_COMMAND_POLL_INTERVAL_MS,
+      claim: async (flowRunIds) => {
+        const { body } = await this.#client.request<{ commands: ClaimedCommand[] }>(
+          "POST",
+          `${ORCHESTRATION_PATH}/run-commands/claim`,
+          { body: { flowRunIds } },
+        );
+        return body.commands;
+      },
+      track: (poll) => this.#track(poll),
+    });
   }
 
   /** Check that the server answers and accepts the key (the first thing `wf run` does). */
@@ -293,62 +294,30 @@ export class HttpOrchestrator implements Orchestrator {
     holderId: string,
     options: AcquireSlotsOptions = {},
   ): Promise<ConcurrencyLease | undefined> {
-    if (tags.length === 0) return undefined;
-    const { signal, onWait } = options;
-    signal?.throwIfAborted();
-    const limited = await this.#limitedTagSet(signal);
-    if (!tags.some((tag) => limited.has(tag))) return undefined;
-
-    const wanted = [...new Set(tags)];
-    let delay = SLOT_WAIT_INITIAL_MS;
-    let waiting = false;
-    for (;;) {
-      this.#assertOpen();
-      const { body } = await this.#client.request<AcquireAnswer>(
-        "POST",
-        `${ORCHESTRATION_PATH}/concurrency-slots/acquire`,
-        {
-          body: {
-            tags: wanted,
-            holderId,
-            pid: process.pid,
-            hostname: hostname(),
-            leaseSeconds: this.#leaseSeconds,
+    const { signal } = options;
+    const taken = await acquireSlots(
+      tags,
+      this.#limited,
+      async (wanted) => {
+        const { body } = await this.#client.request<SlotAttempt>(
+          "POST",
+          `${ORCHESTRATION_PATH}/concurrency-slots/acquire`,
+          {
+            body: {
+              tags: wanted,
+              holderId,
+              pid: process.pid,
+              hostname: hostname(),
+              leaseSeconds: this.#leaseSeconds,
+            },
+            signal,
           },
-          signal,
-        },
-      );
-      if (body.acquired) {
-        return body.tags.length === 0 ? undefined : this.#lease(body.tags, holderId);
-      }
-      if (!waiting) {
-        waiting = true;
-        onWait?.(body.fullTags);
-      }
-      await sleep(delay * (0.8 + Math.random() * 0.4), signal);
-      delay = Math.min(SLOT_WAIT_MAX_MS, delay * 1.5);
-    }
-  }
-
-  #limitedTagSet(signal: AbortSignal | undefined): Promise<ReadonlySet<string>> {
-    if (
-      this.#limitedTags !== undefined &&
-      Date.now() - this.#limitedTagsAt < this.#limitsRefreshMs
-    ) {
-      return Promise.resolve(this.#limitedTags);
-    }
-    this.#limitedTagsLoading ??= this.#client
-      .request<{ tags: string[] }>("GET", `${ORCHESTRATION_PATH}/limited-tags`, { signal })
-      .then(({ body }) => {
-        const tags = new Set(body.tags);
-        this.#limitedTags = tags;
-        this.#limitedTagsAt = Date.now();
-        return tags;
-      })
-      .finally(() => {
-        this.#limitedTagsLoading = undefined;
-      });
-    return this.#limitedTagsLoading;
+        );
+        return body;
+      },
+      { ...options, beforeAttempt: () => this.#assertOpen() },
+    );
+    return taken.length === 0 ? undefined : this.#lease(taken, holderId);
   }
 
   #lease(tags: readonly string[], holderId: string): ConcurrencyLease {
@@ -401,54 +370,7 @@ export class HttpOrchestrator implements Orchestrator {
 
   watchFlowRun(flowRunId: string, onCommand: (command: RunCommand) => void): () => void {
     this.#assertOpen();
-    let watchers = this.#watchers.get(flowRunId);
-    if (watchers === undefined) {
-      watchers = new Set();
-      this.#watchers.set(flowRunId, watchers);
-    }
-    watchers.add(onCommand);
-    this.#poller ??= setInterval(this.#poll, this.#pollIntervalMs).unref();
-    return () => {
-      const current = this.#watchers.get(flowRunId);
-      if (current === undefined) return;
-      current.delete(onCommand);
-      if (current.size === 0) this.#watchers.delete(flowRunId);
-      if (this.#watchers.size === 0) this.#stopPoller();
-    };
-  }
-
-  #stopPoller(): void {
-    if (this.#poller !== undefined) clearInterval(this.#poller);
-    this.#poller = undefined;
-  }
-
-  readonly #poll = (): void => {
-    if (this.#polling || this.#closed || this.#watchers.size === 0) return;
-    this.#polling = true;
-    this.#track(
-      this.#deliverCommands()
-        .catch(() => undefined) // the server is busy or away: try again next tick
-        .finally(() => {
-          this.#polling = false;
-        }),
-    );
-  };
-
-  async #deliverCommands(): Promise<void> {
-    const { body } = await this.#client.request<{ commands: ClaimedCommand[] }>(
-      "POST",
-      `${ORCHESTRATION_PATH}/run-commands/claim`,
-      { body: { flowRunIds: [...this.#watchers.keys()] } },
-    );
-    for (const { flowRunId, command } of body.commands) {
-      for (const watcher of this.#watchers.get(flowRunId) ?? []) {
-        try {
-          watcher(command);
-        } catch {
-          // a watcher's failure is its own; the others still hear the command
-        }
-      }
-    }
+    return this.#commands.watch(flowRunId, onCommand);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------
@@ -464,8 +386,7 @@ export class HttpOrchestrator implements Orchestrator {
   }
 
   async #close(): Promise<void> {
-    this.#stopPoller();
-    this.#watchers.clear();
+    this.#commands.stop();
     let failure: unknown;
     try {
       await this.flush();
