@@ -21,7 +21,8 @@ export const SETTINGS = {
     default: () => undefined,
   },
   WF_API_KEY: {
-    description: "API key sent to the wf server at WF_API_URL (create one with `wf server api-key create`)",
+    description:
+      "API key sent to the wf server at WF_API_URL (create one with `wf server api-key create`)",
     default: () => undefined,
   },
   WF_DATABASE_URL: {
