@@ -9,25 +9,25 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { CACHE_DIR } from "./dependency-bundles.mjs";
 
 const SELF = import.meta.url;
 const BIN = new URL("./", import.meta.url).href;
 const REPO = new URL("../../", import.meta.url).href;
 const TYPESCRIPT = /\.[cm]?tsx?$/;
-const CACHE_DIR = join(tmpdir(), `wf-source-cache-${process.getuid?.() ?? "user"}`);
 const require = createRequire(import.meta.url);
 const tsxRequire = createRequire(require.resolve("tsx/package.json"));
 
-let tsxData = {};
+/** Package name to the file URL of its single-file bundle, imported by bin/wf.js already. */
+let bundles = {};
 let tsxHooks;
 let esbuild;
 let compilerId;
 
 export function initialize(data) {
-  tsxData = data ?? {};
+  bundles = data?.bundles ?? {};
 }
 
 /** An ES module TypeScript file of this repository (every package in it is `"type": "module"`). */
@@ -42,7 +42,7 @@ function isTypeScript(url) {
 /** tsx's own hooks, for TypeScript that is not part of the workspaces. */
 function tsx() {
   tsxHooks ??= import("tsx/esm").then(async (hooks) => {
-    await hooks.initialize(tsxData);
+    await hooks.initialize({});
     return hooks;
   });
   return tsxHooks;
@@ -51,6 +51,8 @@ function tsx() {
 export async function resolve(specifier, context, nextResolve) {
   const parent = context.parentURL;
   if (parent === SELF) return nextResolve(specifier, context);
+  const bundle = bundles[specifier];
+  if (bundle !== undefined) return { url: bundle, format: "module", shortCircuit: true };
   const conditions = context.conditions.includes("wf-source")
     ? context.conditions
     : [...context.conditions, "wf-source"];

@@ -6,6 +6,8 @@
 // command pays for the loader thread.
 import { existsSync } from "node:fs";
 import { register } from "node:module";
+import { pathToFileURL } from "node:url";
+import { bundleDependency } from "./dependency-bundles.mjs";
 
 const distMain = new URL("../dist/main.js", import.meta.url);
 const sourceMode = !existsSync(distMain);
@@ -14,9 +16,9 @@ const args = process.argv.slice(2);
 if (sourceMode) {
   // Task runners read this to start child processes with the same loader set-up.
   process.env.WF_SOURCE_MODE = "1";
-  await preloadDependencies(args);
+  const bundles = await preloadDependencies(args);
   process.setSourceMapsEnabled(true);
-  register("./source-hooks.mjs", { parentURL: import.meta.url, data: {} });
+  register("./source-hooks.mjs", { parentURL: import.meta.url, data: { bundles } });
   globalThis[Symbol.for("wf.cli.typescriptLoader")] = true;
 }
 
@@ -29,27 +31,44 @@ process.exit(code);
 
 /**
  * Once module hooks are registered, every ESM module costs a round trip to the loader thread,
- * which makes large ESM packages (kysely, zod) several times slower to load. Source mode loads
- * them before the hooks are in place; the workspaces' imports then find them in the module
- * cache (npm hoists them to the root node_modules, so they resolve to the same files).
+ * which makes large ESM packages several times slower to load. Source mode loads the ones a
+ * command uses before the hooks are in place: kysely and smol-toml as single-file bundles
+ * (dependency-bundles.mjs), zod as it is (npm hoists it to the root node_modules, so the
+ * workspaces' imports resolve to the same files and find it in the module cache). Resolves
+ * with the bundles loaded, package name to file URL, for the hooks to resolve those names to.
  */
 async function preloadDependencies(argv) {
   const command = argv[0];
+  const bundles = {};
   if (
     command === undefined ||
+    command === "help" ||
     argv.includes("--help") ||
-    argv.includes("-h") ||
-    command === "help"
+    argv.includes("-h")
   ) {
-    return;
+    return bundles;
   }
-  const packages = [];
+  const names = ["smol-toml"];
   if (
-    ["run", "flow-run", "task-run", "concurrency-limit", "block", "plugin", "secrets"].includes(
-      command,
-    )
+    [
+      "run",
+      "flow-run",
+      "task-run",
+      "concurrency-limit",
+      "block",
+      "plugin",
+      "secrets",
+      "server",
+    ].includes(command)
   )
-    packages.push("kysely");
-  if (["block", "plugin", "secrets"].includes(command)) packages.push("zod");
-  await Promise.all(packages.map((name) => import(name).catch(() => undefined)));
+    names.push("kysely");
+  for (const name of names) {
+    const file = bundleDependency(name);
+    if (file === undefined) continue;
+    const url = pathToFileURL(file).href;
+    await import(url);
+    bundles[name] = url;
+  }
+  if (["block", "plugin", "secrets"].includes(command)) await import("zod").catch(() => undefined);
+  return bundles;
 }

@@ -5,23 +5,39 @@
  */
 import { Command, CommanderError } from "commander";
 import pc from "picocolors";
-import { registerBlockCommands } from "./commands/block.js";
-import { registerConcurrencyLimitCommands } from "./commands/concurrency-limit.js";
-import { registerConfigCommands } from "./commands/config.js";
-import { registerFlowRunCommands } from "./commands/flow-run.js";
-import { registerPluginCommands } from "./commands/plugin.js";
-import { registerProfileCommands } from "./commands/profile.js";
-import { registerRunCommand } from "./commands/run.js";
-import { registerSecretsCommands } from "./commands/secrets.js";
-import { registerServerCommands } from "./commands/server.js";
-import { registerTaskRunCommands } from "./commands/task-run.js";
-import { registerVersionCommand } from "./commands/version.js";
 import { CliError } from "./errors.js";
 // Masks secret values loaded in this process; a standalone module, so printing loads no engine.
 import { redactSecrets as redact } from "@wf/core/redaction";
 
-/** Build the `wf` program (all commands, no side effects until parsed). */
-export function createProgram(): Command {
+type Register = (program: Command) => unknown;
+
+/**
+ * The command groups in the order `wf --help` lists them. Each loads when needed: `wf run`
+ * loads the run command's module only, and `wf --help` (or a mistyped command, which gets a
+ * suggestion) loads them all.
+ */
+const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
+  ["run", async () => (await import("./commands/run.js")).registerRunCommand],
+  ["flow-run", async () => (await import("./commands/flow-run.js")).registerFlowRunCommands],
+  ["task-run", async () => (await import("./commands/task-run.js")).registerTaskRunCommands],
+  [
+    "concurrency-limit",
+    async () => (await import("./commands/concurrency-limit.js")).registerConcurrencyLimitCommands,
+  ],
+  ["block", async () => (await import("./commands/block.js")).registerBlockCommands],
+  ["plugin", async () => (await import("./commands/plugin.js")).registerPluginCommands],
+  ["secrets", async () => (await import("./commands/secrets.js")).registerSecretsCommands],
+  ["server", async () => (await import("./commands/server.js")).registerServerCommands],
+  ["config", async () => (await import("./commands/config.js")).registerConfigCommands],
+  ["profile", async () => (await import("./commands/profile.js")).registerProfileCommands],
+  ["version", async () => (await import("./commands/version.js")).registerVersionCommand],
+];
+
+/**
+ * Build the `wf` program (no side effects until parsed): every command, or with `only` the one
+ * command group of that name (all of them when no group has that name).
+ */
+export async function createProgram(only?: string): Promise<Command> {
   const program = new Command("wf")
     .description("wf: workflow orchestration for TypeScript")
     .usage("<command> [options]")
@@ -43,30 +59,25 @@ Settings are WF_* variables or profile values (\`wf config view --show-sources\`
 Set WF_DEBUG=1 to print stack traces with errors.`,
     );
 
-  registerRunCommand(program);
-  registerFlowRunCommands(program);
-  registerTaskRunCommands(program);
-  registerConcurrencyLimitCommands(program);
-  registerBlockCommands(program);
-  registerPluginCommands(program);
-  registerSecretsCommands(program);
-  registerServerCommands(program);
-  registerConfigCommands(program);
-  registerProfileCommands(program);
-  registerVersionCommand(program);
+  const named = COMMANDS.filter(([name]) => name === only);
+  const registers = await Promise.all(
+    (named.length > 0 ? named : COMMANDS).map(([, load]) => load()),
+  );
+  for (const register of registers) register(program);
   return program;
 }
 
 /** Run `wf` with the arguments after the executable; resolves with the exit code. */
 export async function main(args: readonly string[]): Promise<number> {
-  const program = createProgram();
   if (args.length === 0) {
-    program.outputHelp();
+    (await createProgram()).outputHelp();
     return 0;
   }
   const argv =
     args.length === 1 && (args[0] === "--version" || args[0] === "-V") ? ["version"] : [...args];
   try {
+    // `wf help <command>` and options before the command name need the whole program.
+    const program = await createProgram(argv[0]?.startsWith("-") ? undefined : argv[0]);
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {

@@ -8,6 +8,11 @@ const CJS_HOOKS = Symbol.for("wf.cli.typescriptRequireHook");
 
 type Flags = { [ESM_HOOKS]?: boolean; [CJS_HOOKS]?: boolean };
 
+/** Whether ESM hooks that compile TypeScript are in place (always so in source mode). */
+export function typescriptLoaderRegistered(): boolean {
+  return (globalThis as Flags)[ESM_HOOKS] === true;
+}
+
 /**
  * Register tsx for importing `file`: its ESM hooks unless already in place (bin/wf.js sets them
  * up front in source mode), and its require hook when Node will treat the file as CommonJS (a

@@ -45,13 +45,39 @@ describe("help", () => {
     expect(r.stdout).toContain("$ wf flow-run ls --state failed,crashed --limit 5");
   });
 
-  it("gives every command a description and an example line", () => {
+  it("shows a group's help through `wf help <group>`, with every group loaded", async () => {
+    const r = await wf(["help", "task-run"], { home });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Usage: wf task-run");
+  });
+
+  it("builds the whole program, or only the command group that is run", async () => {
+    const names = (program: Command) => program.commands.map((c) => c.name());
+    expect(names(await createProgram())).toEqual([
+      "run",
+      "flow-run",
+      "task-run",
+      "concurrency-limit",
+      "block",
+      "plugin",
+      "secrets",
+      "server",
+      "config",
+      "profile",
+      "version",
+    ]);
+    expect(names(await createProgram("run"))).toEqual(["run"]);
+    // A name that is no command (a typo) gets every command, so commander can suggest one.
+    expect(names(await createProgram("flow-rn"))).toHaveLength(11);
+  });
+
+  it("gives every command a description and an example line", async () => {
     const leaves: Command[] = [];
     const walk = (cmd: Command): void => {
       if (cmd.commands.length === 0) leaves.push(cmd);
       cmd.commands.forEach(walk);
     };
-    walk(createProgram());
+    walk(await createProgram());
     expect(leaves.length).toBeGreaterThanOrEqual(18);
     for (const cmd of leaves) {
       let text = "";

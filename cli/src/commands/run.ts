@@ -42,11 +42,16 @@ export function registerRunCommand(program: Command): void {
 
         // Load the engine (and in embedded mode the store it will open) before the TypeScript
         // loader is registered: modules loaded through module hooks load several times slower.
+        // When the hooks are in place already (source mode), the store and the flow file load
+        // side by side.
         const core = await import("@wf/core/internal");
-        if (!core.getSetting("WF_API_URL")) await import("@wf/store");
-        const { ensureTypeScriptLoader } = await import("../typescript-loader.js");
-        await ensureTypeScriptLoader(path);
-        const module = await importUserModule(path, file);
+        const store = core.getSetting("WF_API_URL") ? undefined : import("@wf/store");
+        const loader = await import("../typescript-loader.js");
+        if (!loader.typescriptLoaderRegistered()) await store;
+        await loader.ensureTypeScriptLoader(path);
+        const [module] = await Promise.all([importUserModule(path, file), store]);
+        // Wanted once the run ends; loading it meanwhile keeps it off the critical path.
+        const outcome = import("./run-outcome.js");
         const flow = findFlow(core, module, file, exportName);
         const definition = flow[core.FLOW];
         const params = buildParameters(definition, raw);
@@ -56,7 +61,7 @@ export function registerRunCommand(program: Command): void {
           params,
         );
         const runId = core.lastFlowRunId;
-        const { printRunOutcome } = await import("./run-outcome.js");
+        const { printRunOutcome } = await outcome;
         await printRunOutcome(state, runId, definition.name, options.json === true);
         process.exitCode = state.type === "COMPLETED" ? 0 : 1;
       },
