@@ -7,6 +7,11 @@ import type { State } from "./states.js";
 
 const FUTURE = Symbol.for("wf.future");
 
+/** Told when a future settles: how a TaskFutureList waits without a promise per future. */
+interface SettleObserver {
+  settled(index: number, state: State<unknown>): void;
+}
+
 export class TaskFuture<T> implements PromiseLike<T> {
   readonly taskRunId: string;
   // Settled by the engine. The promise is made only when someone asks for it: a map() of
@@ -14,6 +19,8 @@ export class TaskFuture<T> implements PromiseLike<T> {
   private settled: State<T> | undefined;
   private promise: Promise<State<T>> | undefined;
   private resolvePromise: ((state: State<T>) => void) | undefined;
+  private observer: SettleObserver | undefined;
+  private observerIndex = 0;
 
   constructor(taskRunId: string) {
     this.taskRunId = taskRunId;
@@ -24,6 +31,22 @@ export class TaskFuture<T> implements PromiseLike<T> {
     this.settled = state;
     this.resolvePromise?.(state);
     this.resolvePromise = undefined;
+    const observer = this.observer;
+    this.observer = undefined;
+    observer?.settled(this.observerIndex, state);
+  }
+
+  /** @internal Call `observer.settled(index, state)` once this future has its final state. */
+  observe(observer: SettleObserver, index: number): void {
+    if (this.settled !== undefined) {
+      observer.settled(index, this.settled);
+    } else if (this.observer === undefined) {
+      this.observer = observer;
+      this.observerIndex = index;
+    } else {
+      // A second list over the same future: rare enough for a promise.
+      void this.state().then((state) => observer.settled(index, state));
+    }
   }
 
   /** The final state of the task run (never rejects). */
@@ -71,18 +94,51 @@ export class TaskFutureList<T> extends Array<TaskFuture<T>> {
 
   /** All values, in order; rejects with the first failure. */
   result(): Promise<T[]> {
-    return Promise.all(this.map((f) => f.result()));
+    return collect(this, "result") as Promise<T[]>;
   }
 
   /** Wait for every task run to finish. */
   async wait(): Promise<void> {
-    await Promise.all(this.map((f) => f.wait()));
+    await collect(this, "state");
   }
 
   /** Every final state, in order. */
   states(): Promise<State<T>[]> {
-    return Promise.all(this.map((f) => f.state()));
+    return collect(this, "state") as Promise<State<T>[]>;
   }
+}
+
+/**
+ * Promise.all over the futures' states or values, with one promise in all instead of three per
+ * future: a map() of 100,000 items awaited at once would otherwise hold 300,000 promises.
+ */
+function collect(
+  futures: readonly TaskFuture<unknown>[],
+  what: "state" | "result",
+): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const out = new Array<unknown>(futures.length);
+    let remaining = futures.length;
+    let failed = false;
+    if (remaining === 0) {
+      resolve(out);
+      return;
+    }
+    const observer: SettleObserver = {
+      settled(index, state) {
+        if (failed) return;
+        try {
+          out[index] = what === "result" ? state.result() : state;
+        } catch (error) {
+          failed = true;
+          reject(error);
+          return;
+        }
+        if (--remaining === 0) resolve(out);
+      },
+    };
+    futures.forEach((future, index) => future.observe(observer, index));
+  });
 }
 
 const UNMAPPED = Symbol.for("wf.unmapped");

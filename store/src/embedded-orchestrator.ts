@@ -74,7 +74,13 @@ export interface EmbeddedOrchestratorOptions {
 interface InFlightBatch {
   readonly seq: number;
   readonly rows: number;
-  readonly batch: WriteQueue;
+  /**
+   * The rows, to put back if the thread fails the batch; dropped once it is settled. The entry
+   * itself lives on until the thread's message arrives (its `done` promise), which may be long
+   * after shared memory said "committed": a map() of no-op tasks need not let the event loop
+   * turn, and hundreds of committed batches kept whole cost hundreds of megabytes.
+   */
+  batch: WriteQueue | undefined;
   readonly newFlows: readonly string[];
   done: Promise<void>;
 }
@@ -399,10 +405,12 @@ export class EmbeddedOrchestrator implements Orchestrator {
 
   #settle(entry: InFlightBatch, outcome: "committed" | "failed"): void {
     if (!this.#inFlight.delete(entry)) return;
+    const batch = entry.batch;
+    entry.batch = undefined;
     if (outcome === "committed") {
       for (const name of entry.newFlows) this.#knownFlows.add(name);
     } else {
-      this.#queue.restore(entry.batch);
+      if (batch !== undefined) this.#queue.restore(batch);
       this.#failedAt = Date.now();
     }
   }
@@ -555,7 +563,7 @@ export class EmbeddedOrchestrator implements Orchestrator {
 
   #inFlightCacheEntry(key: string): CacheRecord | undefined {
     let found: CacheRecord | undefined;
-    for (const entry of this.#inFlight) found = entry.batch.cache.get(key) ?? found; // newest wins
+    for (const entry of this.#inFlight) found = entry.batch?.cache.get(key) ?? found; // newest wins
     return found;
   }
 
