@@ -112,8 +112,8 @@ export class TaskFutureList<T> extends Array<TaskFuture<T>> {
  * Promise.all over the futures' states or values, with one promise in all instead of three per
  * future: a map() of 100,000 items awaited at once would otherwise hold 300,000 promises.
  */
-function collect(
-  futures: readonly TaskFuture<unknown>[],
+function collect<T>(
+  futures: readonly TaskFuture<T>[],
   what: "state" | "result",
 ): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
