@@ -51,8 +51,11 @@ function tsx() {
 export async function resolve(specifier, context, nextResolve) {
   const parent = context.parentURL;
   if (parent === SELF) return nextResolve(specifier, context);
+  // Only this repository's imports: a flow outside it may depend on a kysely of its own.
   const bundle = bundles[specifier];
-  if (bundle !== undefined) return { url: bundle, format: "module", shortCircuit: true };
+  if (bundle !== undefined && parent?.startsWith(REPO)) {
+    return { url: bundle, format: "module", shortCircuit: true };
+  }
   const conditions = context.conditions.includes("wf-source")
     ? context.conditions
     : [...context.conditions, "wf-source"];
