@@ -38,33 +38,49 @@ function packageJsonAbove(file, name) {
  */
 export function bundleDependency(name) {
   try {
-    const entry = fileURLToPath(import.meta.resolve(name));
-    const esbuildFile = createRequire(require.resolve("tsx/package.json")).resolve("esbuild");
+    const entry = moduleEntry(name);
+    const esbuildFile = esbuildPath();
     const esbuildVersion = versionOf(join(esbuildFile, "../../package.json"));
     const version = versionOf(packageJsonAbove(entry, name));
     const file = join(
       CACHE_DIR,
       `${name.replace(/[^a-z0-9.-]/gi, "_")}@${version}.esbuild-${esbuildVersion}.v1.mjs`,
     );
-    if (!existsSync(file)) {
-      const { outputFiles } = require(esbuildFile).buildSync({
-        entryPoints: [entry],
-        bundle: true,
-        write: false,
-        format: "esm",
-        platform: "node",
-        target: `node${process.versions.node}`,
-        keepNames: true,
-        minifyWhitespace: true,
-        logLevel: "silent",
-      });
-      mkdirSync(CACHE_DIR, { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, outputFiles[0].contents);
-      renameSync(tmp, file);
-    }
+    if (!existsSync(file)) writeBundle(entry, file, require(esbuildFile));
     return file;
   } catch {
     return undefined;
   }
+}
+
+/** The path of the installed package `name`'s ES module entry (its `import` export). */
+export function moduleEntry(name) {
+  return fileURLToPath(import.meta.resolve(name));
+}
+
+/**
+ * Bundle the ES module `entry` and everything it imports into the one ES module `file`,
+ * written atomically (a concurrent reader sees the old file or the new one, never half).
+ */
+export function writeBundle(entry, file, esbuild = require(esbuildPath())) {
+  const { outputFiles } = esbuild.buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "node",
+    target: `node${process.versions.node}`,
+    keepNames: true,
+    minifyWhitespace: true,
+    logLevel: "silent",
+  });
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, outputFiles[0].contents);
+  renameSync(tmp, file);
+}
+
+/** esbuild as tsx ships it (no bundler of our own to install). */
+function esbuildPath() {
+  return createRequire(require.resolve("tsx/package.json")).resolve("esbuild");
 }

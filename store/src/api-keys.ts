@@ -3,7 +3,7 @@
  * key is stored; the prefix finds the row, and the hashes are compared in constant time.
  */
 import { createHash, randomInt, timingSafeEqual } from "node:crypto";
-import type { Selectable } from "kysely";
+import type { Selectable } from "./kysely.js";
 import type { ApiKeysTable } from "./schema.js";
 import type { SqlClient } from "./sql-client.js";
 import { ConfigurationError, newId } from "./wf-core.js";

@@ -4,7 +4,7 @@
  * a full chunk or a power of two, so a handful of shapes serve every batch size (and SQLite keeps
  * each one prepared).
  */
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely } from "./kysely.js";
 import { COLUMNS, type BatchTable } from "./rows.js";
 import type { StoreDatabase, StoreDialect } from "./schema.js";
 

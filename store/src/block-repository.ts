@@ -4,7 +4,7 @@
  * when its promise resolves. On SQLite, `getDocument` (on the path of every block load) runs one
  * statement compiled once, synchronously on the main connection.
  */
-import type { Compilable, Selectable } from "kysely";
+import type { Compilable, Selectable } from "./kysely.js";
 import type { BlockDocumentsTable, BlockTypesTable } from "./schema.js";
 import type { SqlClient, SqlExecutor } from "./sql-client.js";
 import type { SqliteClient } from "./sqlite-client.js";

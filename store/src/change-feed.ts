@@ -17,7 +17,7 @@
  * row can appear below a cursor that already passed it: the feed re-reads a look-back window
  * above its low-water mark and skips ids it already returned.
  */
-import { sql } from "kysely";
+import { sql } from "./kysely.js";
 import { readEvent, readFlowRun, readLog, readTaskRun, type StoredLogRecord } from "./rows.js";
 import type { SqlClient } from "./sql-client.js";
 import type { EventRecord, FlowRunRecord, TaskRunRecord } from "./wf-core.js";

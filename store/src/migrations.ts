@@ -8,7 +8,7 @@ import {
   type Kysely,
   type Migration,
   type MigrationProvider,
-} from "kysely";
+} from "./kysely.js";
 import type { StoreDialect } from "./schema.js";
 
 // Migrations receive an untyped Kysely: the schema they build is the one `schema.ts` describes.

@@ -1,5 +1,12 @@
 /** Postgres through a `pg` Pool; kysely compiles and executes. */
-import { Kysely, Migrator, PostgresDialect, sql, CompiledQuery, type Compilable } from "kysely";
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  sql,
+  CompiledQuery,
+  type Compilable,
+} from "./kysely.js";
 import pg from "pg";
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, migrationProvider } from "./migrations.js";
 import type { StoreDatabase } from "./schema.js";

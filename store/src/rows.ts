@@ -3,7 +3,7 @@
  * straight into a flat parameter array, in the column order of `COLUMNS`, without building an
  * object per row: the batch writer binds them as positional parameters.
  */
-import type { Selectable } from "kysely";
+import type { Selectable } from "./kysely.js";
 import type {
   CacheRecordsTable,
   EventsTable,

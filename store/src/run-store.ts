@@ -3,7 +3,7 @@
  * inspecting runs, logs and events, managing concurrency limits, sending commands to running
  * flow runs, and moving flow runs between states under the rules of `canTransition`.
  */
-import type { Selectable } from "kysely";
+import type { Selectable } from "./kysely.js";
 import { ChangeFeed, type ChangeFeedOptions } from "./change-feed.js";
 import { isOwnerDead, isSlotDead, HOSTNAME } from "./concurrency.js";
 import {

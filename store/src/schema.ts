@@ -2,7 +2,7 @@
  * The tables as kysely sees them. Timestamps are integer epoch milliseconds (bigint on Postgres,
  * parsed back to `number`), ids are text UUIDv7, JSON columns are text.
  */
-import type { Generated } from "kysely";
+import type { Generated } from "./kysely.js";
 
 export interface FlowsTable {
   id: string;

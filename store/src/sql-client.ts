@@ -3,7 +3,7 @@
  * builds and compiles the queries, a client runs them. Transactions take a callback whose queries
  * go through the `SqlExecutor` it is handed.
  */
-import type { Compilable, Kysely } from "kysely";
+import type { Compilable, Kysely } from "./kysely.js";
 import type { StoreDatabase, StoreDialect } from "./schema.js";
 
 export interface SqlExecutor {

@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { Kysely, Migrator, SqliteDialect, type Compilable, type CompiledQuery } from "kysely";
+import { Kysely, Migrator, SqliteDialect, type Compilable, type CompiledQuery } from "./kysely.js";
 import {
   MIGRATION_LOCK_TABLE,
   MIGRATION_TABLE,
