@@ -139,7 +139,12 @@ describe("routes", () => {
     const latest = schemas.Event.array().parse(
       await json(await s.api("/api/v1/events?order=desc&limit=2")),
     );
-    expect(latest.map((e) => e.id)).toEqual(all.slice(-2).reverse().map((e) => e.id));
+    expect(latest.map((e) => e.id)).toEqual(
+      all
+        .slice(-2)
+        .reverse()
+        .map((e) => e.id),
+    );
   });
 
   test("concurrency limits: create, list, delete", async () => {
