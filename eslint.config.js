@@ -25,6 +25,7 @@ export default tseslint.config(
         AbortSignal: "readonly",
         SharedArrayBuffer: "readonly",
         Atomics: "readonly",
+        fetch: "readonly",
       },
     },
     rules: {
