@@ -28,7 +28,12 @@ describe("wf server", () => {
     const running = startWf(["server", "start", "--port", "0"], { home });
     const url = await started(running);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(running.stdout()).toMatch(/unauthenticated/);
+    // The notice is printed right after the URL line, but may reach the pipe in a later chunk.
+    await waitFor(
+      "the unauthenticated notice",
+      () => Promise.resolve(/unauthenticated/.test(running.stdout()) || undefined),
+      10_000,
+    );
     const health = await fetch(`${url}/api/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: "ok" });
