@@ -1,10 +1,11 @@
-// Single-file bundles of large ESM dependencies, for source mode.
+// Single-file bundles of large ESM dependencies: for source mode, and (writeBundle) for the
+// store's build (scripts/bundle-kysely.mjs).
 //
 // kysely is 262 ES modules. Loading them one by one (resolve, open, stat, compile, link) takes
 // about 150 ms of every `wf run`; the same code as one file loads in about 20 ms. Source mode
 // bundles such a package once with esbuild (the compiler tsx ships), caches the file by package
 // and compiler version, and bin/wf.js imports the bundle before the module hooks are registered.
-// The hooks then resolve every `import ... from "kysely"` to that same file, so the process
+// The hooks then resolve this repository's imports of "kysely" to that same file, so the process
 // holds one instance of it, found in the module cache.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
