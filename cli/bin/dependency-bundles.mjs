@@ -40,14 +40,13 @@ function packageJsonAbove(file, name) {
 export function bundleDependency(name) {
   try {
     const entry = moduleEntry(name);
-    const esbuildFile = esbuildPath();
-    const esbuildVersion = versionOf(join(esbuildFile, "../../package.json"));
+    const esbuild = tsxEsbuild();
     const version = versionOf(packageJsonAbove(entry, name));
     const file = join(
       CACHE_DIR,
-      `${name.replace(/[^a-z0-9.-]/gi, "_")}@${version}.esbuild-${esbuildVersion}.v1.mjs`,
+      `${name.replace(/[^a-z0-9.-]/gi, "_")}@${version}.esbuild-${esbuild.version}.v1.mjs`,
     );
-    if (!existsSync(file)) writeBundle(entry, file, require(esbuildFile));
+    if (!existsSync(file)) writeBundle(entry, file, require(esbuild.path));
     return file;
   } catch {
     return undefined;
@@ -59,11 +58,8 @@ export function moduleEntry(name) {
   return fileURLToPath(import.meta.resolve(name));
 }
 
-/**
- * Bundle the ES module `entry` and everything it imports into the one ES module `file`,
- * written atomically (a concurrent reader sees the old file or the new one, never half).
- */
-export function writeBundle(entry, file, esbuild = require(esbuildPath())) {
+/** Bundle the ES module `entry` and everything it imports into the one ES module `file`. */
+export function writeBundle(entry, file, esbuild = require(tsxEsbuild().path)) {
   const { outputFiles } = esbuild.buildSync({
     entryPoints: [entry],
     bundle: true,
@@ -75,13 +71,22 @@ export function writeBundle(entry, file, esbuild = require(esbuildPath())) {
     minifyWhitespace: true,
     logLevel: "silent",
   });
+  writeFileAtomic(file, outputFiles[0].contents);
+}
+
+/** Write `file` so that a concurrent reader sees the old file or the new one, never half. */
+export function writeFileAtomic(file, contents) {
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, outputFiles[0].contents);
+  writeFileSync(tmp, contents);
   renameSync(tmp, file);
 }
 
-/** esbuild as tsx ships it (no bundler of our own to install). */
-function esbuildPath() {
-  return createRequire(require.resolve("tsx/package.json")).resolve("esbuild");
+/** esbuild as tsx ships it (no compiler of our own to install): its entry file and version. */
+export function tsxEsbuild() {
+  const tsxRequire = createRequire(require.resolve("tsx/package.json"));
+  return {
+    path: tsxRequire.resolve("esbuild"),
+    version: versionOf(tsxRequire.resolve("esbuild/package.json")),
+  };
 }

@@ -7,18 +7,15 @@
 // - Any other TypeScript (a flow file outside the repository) goes to tsx's hooks, loaded on
 //   first use, so it behaves exactly as under `tsx` (tsconfig paths, .tsx, .cts...).
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { CACHE_DIR } from "./dependency-bundles.mjs";
+import { CACHE_DIR, tsxEsbuild, writeFileAtomic } from "./dependency-bundles.mjs";
 
 const SELF = import.meta.url;
 const BIN = new URL("./", import.meta.url).href;
 const REPO = new URL("../../", import.meta.url).href;
 const TYPESCRIPT = /\.[cm]?tsx?$/;
-const require = createRequire(import.meta.url);
-const tsxRequire = createRequire(require.resolve("tsx/package.json"));
 
 /** Package name to the file URL of its single-file bundle, imported by bin/wf.js already. */
 let bundles = {};
@@ -92,7 +89,7 @@ export async function load(url, context, nextLoad) {
 async function compileRepoSource(url) {
   const path = fileURLToPath(url);
   const source = readFileSync(path, "utf8");
-  compilerId ??= `esbuild ${JSON.parse(readFileSync(tsxRequire.resolve("esbuild/package.json"), "utf8")).version} node ${process.versions.node} v2`;
+  compilerId ??= `esbuild ${tsxEsbuild().version} node ${process.versions.node} v2`;
   const key = createHash("sha1")
     .update(compilerId)
     .update("\0")
@@ -106,7 +103,7 @@ async function compileRepoSource(url) {
   } catch {
     // Not compiled yet.
   }
-  esbuild ??= await import(pathToFileURL(tsxRequire.resolve("esbuild")).href);
+  esbuild ??= await import(pathToFileURL(tsxEsbuild().path).href);
   // The options tsx uses: above all keepNames, since flow and task names come from fn.name.
   const { code } = await esbuild.transform(source, {
     loader: "ts",
@@ -118,9 +115,6 @@ async function compileRepoSource(url) {
     sourcesContent: false,
     sourcefile: path,
   });
-  mkdirSync(CACHE_DIR, { recursive: true });
-  const tmp = `${cached}.${process.pid}.tmp`;
-  writeFileSync(tmp, code);
-  renameSync(tmp, cached);
+  writeFileAtomic(cached, code);
   return code;
 }
