@@ -36,8 +36,12 @@ export function isSlotDead(
   },
   now: number,
 ): boolean {
-  if (slot.lease_expires_at != null && slot.lease_expires_at < now) return true;
-  return isOwnerDead(slot.pid, slot.hostname);
+  return leaseExpired(slot, now) || isOwnerDead(slot.pid, slot.hostname);
+}
+
+/** Whether a slot taken as a lease (by a client of the server) was not renewed in time. */
+function leaseExpired(slot: { readonly lease_expires_at?: number | null }, now: number): boolean {
+  return slot.lease_expires_at != null && slot.lease_expires_at < now;
 }
 
 /** One attempt to take slots (the type every Orchestrator shares). */
@@ -131,7 +135,7 @@ export async function reclaimDeadSlots<T extends SlotRow>(
   const expiredHolders = new Set<string>();
   const verdict = new Map<number, boolean>();
   for (const slot of slots) {
-    if (slot.lease_expires_at !== null && slot.lease_expires_at < now) {
+    if (leaseExpired(slot, now)) {
       expiredHolders.add(slot.holder_id);
       continue;
     }
