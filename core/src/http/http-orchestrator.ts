@@ -177,8 +177,12 @@ export class HttpOrchestrator implements Orchestrator {
   }
 
   #queued(): void {
-    const coolingDown = Date.now() - this.#failedAt < FAILED_FLUSH_COOLDOWN_MS;
-    if (this.#queue.size >= this.#threshold && !coolingDown && this.#nextFlush === undefined) {
+    // Called on every state change: the clock is read only once the queue is full.
+    if (
+      this.#queue.size >= this.#threshold &&
+      this.#nextFlush === undefined &&
+      Date.now() - this.#failedAt >= FAILED_FLUSH_COOLDOWN_MS
+    ) {
       this.#backgroundFlush();
     } else if (this.#timer === undefined) {
       this.#timer = setTimeout(this.#onTimer, this.#intervalMs);
