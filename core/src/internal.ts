@@ -30,3 +30,14 @@ export { forgetStorageBlocks } from "./results/result-settings.js";
 export { WriteQueue, WRITE_SECTIONS, type WriteSection } from "./write-queue.js";
 export { RunCommandPoller, type ClaimedCommand } from "./run-command-poller.js";
 export { LimitedTags, acquireSlots, type SlotAttempt } from "./slot-acquirer.js";
+export {
+  stateChangeEvent,
+  stateEventSubject,
+  stateEventNameFilter,
+  runOfResourceId,
+  runEventPrefix,
+  FLOW_RUN_EVENT_PREFIX,
+  TASK_RUN_EVENT_PREFIX,
+  type StateEventSubject,
+  type PreviousState,
+} from "./state-events.js";

@@ -141,8 +141,14 @@ export interface Orchestrator {
 
   saveFlowRun(run: FlowRunRecord): void;
   saveTaskRun(run: TaskRunRecord): void;
+  /**
+   * A state for a run's history, queued after (or with) the run's own row. It is also the
+   * `wf.<kind>-run.<State>` event announcing the change: readers of events build that from the
+   * state (`stateChangeEvent` in state-events.ts); no event is appended for it.
+   */
   appendState(state: StateRecord): void;
   appendLog(log: LogRecord): void;
+  /** Any other event (`emitEvent`, the server's retry event). */
   appendEvent(event: EventRecord): void;
   writeCache(record: CacheRecord): void;
 

@@ -478,6 +478,65 @@ export function engineSuite(h: EngineHarness): void {
       expect(names.filter((n) => n.startsWith("wf.task-run."))).toHaveLength(3);
       expect(() => emitEvent({ event: "", resource: { "wf.resource.id": "x" } })).toThrow();
     });
+
+    it("names the run, its task or flow, its parent and tags, and the state it left", async () => {
+      const tagged = task({ name: "tagged", tags: ["db", "eu"] }, async () => 1);
+      const child = flow(async function child_flow() {
+        return tagged();
+      });
+      await flow(async function parent_flow() {
+        return child();
+      })();
+      const runs = await h.flowRuns();
+      const parent = runs.find((r) => r.flowName === "parent_flow")!;
+      const sub = runs.find((r) => r.flowName === "child_flow")!;
+      const taskRun = (await h.taskRuns()).find((r) => r.taskKey.startsWith("tagged"))!;
+      const events = await h.events();
+      const completed = events.find(
+        (e) =>
+          e.event === "wf.task-run.Completed" &&
+          e.resource["wf.resource.id"] === `wf.task-run.${taskRun.id}`,
+      );
+      expect(completed).toMatchObject({
+        occurred: taskRun.stateTimestamp,
+        resource: { "wf.resource.name": taskRun.name },
+        related: [
+          { "wf.resource.id": `wf.task.${taskRun.taskKey}`, "wf.resource.role": "task" },
+          { "wf.resource.id": `wf.flow-run.${sub.id}`, "wf.resource.role": "flow-run" },
+          { "wf.resource.id": "wf.tag.db", "wf.resource.role": "tag" },
+          { "wf.resource.id": "wf.tag.eu", "wf.resource.role": "tag" },
+        ],
+        payload: {
+          from: "RUNNING",
+          from_name: "Running",
+          to: "COMPLETED",
+          name: "Completed",
+          message: null,
+        },
+      });
+      const subPending = events.find(
+        (e) =>
+          e.event === "wf.flow-run.Pending" &&
+          e.resource["wf.resource.id"] === `wf.flow-run.${sub.id}`,
+      );
+      expect(subPending).toMatchObject({
+        resource: { "wf.resource.name": sub.name },
+        related: [
+          { "wf.resource.id": "wf.flow.child_flow", "wf.resource.role": "flow" },
+          { "wf.resource.id": `wf.flow-run.${parent.id}`, "wf.resource.role": "parent-flow-run" },
+        ],
+        payload: { from: null, from_name: null, to: "PENDING", name: "Pending" },
+      });
+      // Recording order: each run's events follow its state history.
+      const ofSub = events
+        .filter((e) => e.resource["wf.resource.id"] === `wf.flow-run.${sub.id}`)
+        .map((e) => e.event);
+      expect(ofSub).toEqual([
+        "wf.flow-run.Pending",
+        "wf.flow-run.Running",
+        "wf.flow-run.Completed",
+      ]);
+    });
   });
 
   describe("parameters", () => {

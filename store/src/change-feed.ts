@@ -3,22 +3,24 @@
  * and the flow runs and task runs whose state changed — whoever wrote it (this process, the
  * server, or another process on the same database). The server's live stream polls one feed.
  *
- * Why events are the cursor for runs: run rows are upserted (the row keeps its position, so no
+ * Why state rows are the cursor for runs: run rows are upserted (the row keeps its position, so no
  * row order tells an update apart), and `state_timestamp` is stamped when the state changes, not
  * when the write-behind queue commits it, so "state_timestamp > last seen" misses a row that
  * commits late; it is also unindexed (task runs are the hot table, kept to one index). But every
- * state change writes a `wf.flow-run.*` / `wf.task-run.*` event in the same transaction as the
- * run row, and events are append-only. So the feed reads new events in commit order and re-reads
- * the runs they name (by primary key): a run seen through its event is at least that new.
+ * state change appends a `run_states` row in the same transaction as the run row (or a later
+ * one), and that table is append-only. So the feed reads new states in commit order and re-reads
+ * the runs they name (by primary key): a run seen through its state is at least that new. Each
+ * new state is also reported as its `wf.flow-run.*` / `wf.task-run.*` event (state-events.ts).
  *
  * Commit order: on SQLite, writers are serialised and a new row's rowid is max + 1, so
- * `rowid > cursor` (events) and `id > cursor` (logs, an INTEGER PRIMARY KEY) never skip a row.
- * On Postgres, ids are handed out before commit (bigserial; UUIDv7 minted at emit time), so a
- * row can appear below a cursor that already passed it: the feed re-reads a look-back window
+ * `rowid > cursor` (events, states) and `id > cursor` (logs, an INTEGER PRIMARY KEY) never skip
+ * a row. On Postgres, ids are handed out before commit (bigserial; UUIDv7 minted when recorded),
+ * so a row can appear below a cursor that already passed it: the feed re-reads a look-back window
  * above its low-water mark and skips ids it already returned.
  */
 import { sql } from "./kysely.js";
 import { readEvent, readFlowRun, readLog, readTaskRun, type StoredLogRecord } from "./rows.js";
+import { readStateEvents } from "./state-events.js";
 import type { SqlClient } from "./sql-client.js";
 import type { EventRecord, FlowRunRecord, TaskRunRecord } from "./wf-core.js";
 
@@ -47,6 +49,14 @@ export const DEFAULT_CHANGE_LOOKBACK_MS = 5_000;
 const ID_CHUNK = 500;
 const FLOW_RUN_PREFIX = "wf.flow-run.";
 const TASK_RUN_PREFIX = "wf.task-run.";
+
+/** One read of the tables the feed follows. */
+interface FeedRead {
+  readonly events: EventRecord[];
+  readonly stateEvents: EventRecord[];
+  readonly logs: StoredLogRecord[];
+  readonly more: boolean;
+}
 
 /** A cursor that tolerates late commits: a low-water mark plus the ids returned above it. */
 class LateTolerantCursor<K extends number | string> {
@@ -86,9 +96,12 @@ export class ChangeFeed {
   #started = false;
   /** SQLite: rowid of the last event read. */
   #eventSeq = 0;
+  /** SQLite: rowid of the last state read. */
+  #stateSeq = 0;
   /** SQLite: id of the last log line read. */
   #logId = 0;
   #pgEvents: LateTolerantCursor<string> | undefined;
+  #pgStates: LateTolerantCursor<string> | undefined;
   #pgLogs: LateTolerantCursor<number> | undefined;
 
   constructor(client: SqlClient, ready: () => Promise<void>, options: ChangeFeedOptions = {}) {
@@ -106,19 +119,27 @@ export class ChangeFeed {
       const [events] = await this.#client.all(
         db.selectFrom("events").select(sql<number | null>`max(rowid)`.as("seq")),
       );
+      const [states] = await this.#client.all(
+        db.selectFrom("run_states").select(sql<number | null>`max(rowid)`.as("seq")),
+      );
       const [logs] = await this.#client.all(
         db.selectFrom("logs").select(sql<number | null>`max(id)`.as("id")),
       );
       this.#eventSeq = Number(events?.seq ?? 0);
+      this.#stateSeq = Number(states?.seq ?? 0);
       this.#logId = Number(logs?.id ?? 0);
     } else {
       const [events] = await this.#client.all(
         db.selectFrom("events").select(sql<string | null>`max(id)`.as("id")),
       );
+      const [states] = await this.#client.all(
+        db.selectFrom("run_states").select(sql<string | null>`max(id)`.as("id")),
+      );
       const [logs] = await this.#client.all(
         db.selectFrom("logs").select(sql<string | number | null>`max(id)`.as("id")),
       );
       this.#pgEvents = new LateTolerantCursor(events?.id ?? "", this.#lookbackMs);
+      this.#pgStates = new LateTolerantCursor(states?.id ?? "", this.#lookbackMs);
       this.#pgLogs = new LateTolerantCursor(Number(logs?.id ?? 0), this.#lookbackMs);
     }
     this.#started = true;
@@ -128,8 +149,13 @@ export class ChangeFeed {
   async read(): Promise<ChangeBatch> {
     if (!this.#started) await this.start();
     await this.#ready();
-    const { events, logs, more } =
+    const read =
       this.#client.dialect === "sqlite" ? await this.#readSqlite() : await this.#readPostgres();
+    const { logs, more } = read;
+    // One list in recording order (ids are UUIDv7).
+    const events = [...read.events, ...read.stateEvents].sort((a, b) =>
+      a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
 
     const flowRunIds: string[] = [];
     const taskRunIds: string[] = [];
@@ -150,8 +176,17 @@ export class ChangeFeed {
     };
   }
 
-  async #readSqlite(): Promise<{ events: EventRecord[]; logs: StoredLogRecord[]; more: boolean }> {
+  async #readSqlite(): Promise<FeedRead> {
     const { db } = this.#client;
+    const stateRows = await readStateEvents(
+      this.#client,
+      (states) =>
+        states
+          .where(sql<number>`s.rowid`, ">", this.#stateSeq)
+          .orderBy(sql`s.rowid`)
+          .limit(this.#pageSize),
+      { withSeq: true },
+    );
     const eventRows = await this.#client.all(
       db
         .selectFrom("events")
@@ -171,22 +206,25 @@ export class ChangeFeed {
     );
     const lastEvent = eventRows.at(-1);
     if (lastEvent !== undefined) this.#eventSeq = Number(lastEvent.seq);
+    const lastState = stateRows.at(-1);
+    if (lastState?.seq !== undefined) this.#stateSeq = lastState.seq;
     const lastLog = logRows.at(-1);
     if (lastLog !== undefined) this.#logId = Number(lastLog.id);
     return {
       events: eventRows.map(({ seq: _, ...row }) => readEvent(row)),
+      stateEvents: stateRows.map((row) => row.event),
       logs: logRows.map(readLog),
-      more: eventRows.length === this.#pageSize || logRows.length === this.#pageSize,
+      more:
+        eventRows.length === this.#pageSize ||
+        stateRows.length === this.#pageSize ||
+        logRows.length === this.#pageSize,
     };
   }
 
-  async #readPostgres(): Promise<{
-    events: EventRecord[];
-    logs: StoredLogRecord[];
-    more: boolean;
-  }> {
+  async #readPostgres(): Promise<FeedRead> {
     const { db } = this.#client;
     const eventCursor = this.#pgEvents!;
+    const stateCursor = this.#pgStates!;
     const logCursor = this.#pgLogs!;
     // The window above the mark is re-read each time; the cursors drop what was returned.
     const window = this.#pageSize * 4;
@@ -198,16 +236,21 @@ export class ChangeFeed {
         .orderBy("id")
         .limit(window),
     );
+    const stateRows = await readStateEvents(this.#client, (states) =>
+      states.where("s.id", ">", stateCursor.low).orderBy("s.id").limit(window),
+    );
     const logRows = await this.#client.all(
       db.selectFrom("logs").selectAll().where("id", ">", logCursor.low).orderBy("id").limit(window),
     );
     const now = Date.now();
     const events = eventCursor.accept(eventRows, (r) => r.id, now);
+    const states = stateCursor.accept(stateRows, (r) => r.event.id, now);
     const logs = logCursor.accept(logRows, (r) => Number(r.id), now);
     return {
       events: events.map(readEvent),
+      stateEvents: states.map((row) => row.event),
       logs: logs.map(readLog),
-      more: eventRows.length === window || logRows.length === window,
+      more: eventRows.length === window || stateRows.length === window || logRows.length === window,
     };
   }
 

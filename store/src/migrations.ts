@@ -283,6 +283,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     "0003_api_keys": apiKeys(),
     "0004_flow_run_entrypoint": flowRunEntrypoint(),
     "0005_slot_leases": slotLeases(),
+    "0006_state_events": stateEvents(dialect),
   };
 }
 
@@ -309,6 +310,51 @@ function slotLeases(): Migration {
 
     async down(db: AnyDb) {
       await db.schema.alterTable("concurrency_slots").dropColumn("lease_expires_at").execute();
+    },
+  };
+}
+
+const RUN_STATES_COLUMNS = "id, run_id, run_kind, type, name, message, timestamp, details" as const;
+
+/** Rebuild `run_states` on SQLite, with or without a rowid, keeping its rows in id order. */
+async function rebuildSqliteRunStates(db: AnyDb, withoutRowid: boolean): Promise<void> {
+  await sql`create table run_states_rebuilt (
+    id text not null, run_id text not null, run_kind text not null, type text not null,
+    name text not null, message text, timestamp bigint not null, details text,
+    constraint run_states_pk primary key (run_id, id)
+  ) ${withoutRowid ? sql`without rowid` : sql``}`.execute(db);
+  await sql`insert into run_states_rebuilt (${sql.raw(RUN_STATES_COLUMNS)})
+    select ${sql.raw(RUN_STATES_COLUMNS)} from run_states order by id`.execute(db);
+  await sql`drop table run_states`.execute(db);
+  await sql`alter table run_states_rebuilt rename to run_states`.execute(db);
+}
+
+/**
+ * State changes stop being stored twice: the state row is the `wf.<kind>-run.<State>` event
+ * (core's state-events.ts builds it when events are read). `run_states` gains an index on `id`,
+ * the order events are listed in; on SQLite it also becomes a rowid table, so the change feed
+ * can follow new states in commit order (rowid) as it follows events. The event rows earlier
+ * versions wrote for state changes are deleted: each matches its state by run, time and name.
+ */
+function stateEvents(dialect: StoreDialect): Migration {
+  return {
+    async up(db: AnyDb) {
+      if (dialect === "sqlite") await rebuildSqliteRunStates(db, false);
+      await db.schema.createIndex("run_states_id").on("run_states").column("id").execute();
+      await sql`delete from events
+        where (substr(event, 1, 12) = 'wf.flow-run.' or substr(event, 1, 12) = 'wf.task-run.')
+          and exists (
+            select 1 from run_states s
+            where s.run_id = substr(events.resource_id, 13)
+              and s.timestamp = events.occurred
+              and 'wf.' || s.run_kind || '-run.' || s.name = events.event
+          )`.execute(db);
+    },
+
+    // The state-change event rows deleted by `up` are not written back.
+    async down(db: AnyDb) {
+      await db.schema.dropIndex("run_states_id").execute();
+      if (dialect === "sqlite") await rebuildSqliteRunStates(db, true);
     },
   };
 }

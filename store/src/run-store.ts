@@ -4,6 +4,7 @@
  * flow runs, and moving flow runs between states under the rules of `canTransition`.
  */
 import type { Selectable } from "./kysely.js";
+import { matchingStates, readStateEvents } from "./state-events.js";
 import { ChangeFeed, type ChangeFeedOptions } from "./change-feed.js";
 import { isOwnerDead, isSlotDead, HOSTNAME } from "./concurrency.js";
 import {
@@ -28,7 +29,6 @@ import {
   newId,
   type EventRecord,
   type FlowRunRecord,
-  type JsonValue,
   type LogLevel,
   type RunCommand,
   type StateRecord,
@@ -138,20 +138,9 @@ const UNFINISHED_STATES: readonly StateType[] = [
 ];
 /** A suspended flow run has deliberately left its process; it is resumed by a new one. */
 const SUSPENDED = "Suspended";
-/** What marking a task run Crashed reads of it (its event names the task, flow run and tags). */
-const CRASH_COLUMNS = [
-  "id",
-  "name",
-  "task_key",
-  "flow_run_id",
-  "tags",
-  "state_type",
-  "state_name",
-] as const;
-type CrashRow = Pick<
-  Selectable<TaskRunsTable>,
-  "id" | "name" | "task_key" | "flow_run_id" | "tags" | "state_type" | "state_name"
->;
+/** What marking a task run Crashed reads of it. */
+const CRASH_COLUMNS = ["id", "state_type"] as const;
+type CrashRow = Pick<Selectable<TaskRunsTable>, "id" | "state_type">;
 /** Rows per statement for the id lists admin operations write. */
 const ID_CHUNK = 500;
 
@@ -327,7 +316,7 @@ export class RunStore {
     return (await this.#client.all(query)).map(readLog);
   }
 
-  /** Events in time order. */
+  /** Events in recording order: those stored as events and those of state changes. */
   async listEvents(options: ListEventsOptions = {}): Promise<EventRecord[]> {
     await this.#ready();
     const order = options.order ?? "asc";
@@ -343,10 +332,28 @@ export class RunStore {
     if (options.resourceId !== undefined)
       query = query.where("resource_id", "=", options.resourceId);
     if (options.since !== undefined) query = query.where("occurred", ">=", options.since);
-    // Recording order: ids are UUIDv7, minted when the event is emitted.
+    // Recording order: ids are UUIDv7, minted when the event (or the state) is recorded.
     query = query.orderBy("id", order);
     if (options.limit !== undefined) query = query.limit(options.limit);
-    return (await this.#client.all(query)).map(readEvent);
+    const stored = (await this.#client.all(query)).map(readEvent);
+
+    const states = await readStateEvents(this.#client, (all) => {
+      let q = matchingStates(all, options);
+      if (q === undefined) return undefined;
+      if (options.since !== undefined) q = q.where("s.timestamp", ">=", options.since);
+      q = q.orderBy("s.id", order);
+      return options.limit === undefined ? q : q.limit(options.limit);
+    });
+    // One list in id order; an event row with a state's id (sent by an older client) is that
+    // state's event, listed once.
+    const byId = new Map<string, EventRecord>();
+    for (const event of stored) byId.set(event.id, event);
+    for (const { event } of states) byId.set(event.id, event);
+    const sign = order === "asc" ? 1 : -1;
+    const merged = [...byId.values()].sort((a, b) =>
+      a.id < b.id ? -sign : a.id > b.id ? sign : 0,
+    );
+    return options.limit === undefined ? merged : merged.slice(0, options.limit);
   }
 
   // ---- concurrency limits -------------------------------------------------------------------
@@ -544,39 +551,7 @@ export class RunStore {
         details: null,
       }),
     );
-    // The same shape as the engine's state-change events (core's engine/transitions.ts).
-    const payload: Record<string, JsonValue> = {
-      from: row.state_type,
-      from_name: row.state_name,
-      to: change.type,
-      name: change.name,
-      message: change.message,
-    };
-    const related: Record<string, string>[] = [
-      { "wf.resource.id": `wf.flow.${row.flow_name}`, "wf.resource.role": "flow" },
-    ];
-    if (row.parent_flow_run_id !== null) {
-      related.push({
-        "wf.resource.id": flowRunResourceId(row.parent_flow_run_id),
-        "wf.resource.role": "parent-flow-run",
-      });
-    }
-    for (const tag of JSON.parse(row.tags) as string[])
-      related.push({ "wf.resource.id": `wf.tag.${tag}`, "wf.resource.role": "tag" });
-    await tx.run(
-      db.insertInto("events").values({
-        id: newId(),
-        event: `wf.flow-run.${change.name}`,
-        occurred: change.now,
-        resource_id: flowRunResourceId(row.id),
-        resource: JSON.stringify({
-          "wf.resource.id": flowRunResourceId(row.id),
-          "wf.resource.name": row.name,
-        }),
-        related: JSON.stringify(related),
-        payload: JSON.stringify(payload),
-      }),
-    );
+    // The state row is also the change's `wf.flow-run.<State>` event (state-events.ts).
   }
 
   /**
@@ -689,44 +664,6 @@ export class RunStore {
             timestamp: now,
             details: null,
           })),
-        ),
-      );
-      // Like every state change, announced by an event (the live stream follows runs by them).
-      await tx.run(
-        db.insertInto("events").values(
-          rowChunk.map((r) => {
-            const resourceId = `wf.task-run.${r.id}`;
-            const related: Record<string, string>[] = [
-              { "wf.resource.id": `wf.task.${r.task_key}`, "wf.resource.role": "task" },
-            ];
-            if (r.flow_run_id !== null) {
-              related.push({
-                "wf.resource.id": flowRunResourceId(r.flow_run_id),
-                "wf.resource.role": "flow-run",
-              });
-            }
-            for (const tag of JSON.parse(r.tags) as string[])
-              related.push({ "wf.resource.id": `wf.tag.${tag}`, "wf.resource.role": "tag" });
-            const payload: Record<string, JsonValue> = {
-              from: r.state_type,
-              from_name: r.state_name,
-              to: StateType.CRASHED,
-              name: DEFAULT_STATE_NAMES.CRASHED,
-              message,
-            };
-            return {
-              id: newId(),
-              event: `wf.task-run.${DEFAULT_STATE_NAMES.CRASHED}`,
-              occurred: now,
-              resource_id: resourceId,
-              resource: JSON.stringify({
-                "wf.resource.id": resourceId,
-                "wf.resource.name": r.name,
-              }),
-              related: JSON.stringify(related),
-              payload: JSON.stringify(payload),
-            };
-          }),
         ),
       );
     }

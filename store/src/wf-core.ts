@@ -38,4 +38,8 @@ export {
   RunCommandPoller,
   LimitedTags,
   acquireSlots,
+  stateChangeEvent,
+  stateEventNameFilter,
+  runOfResourceId,
+  runEventPrefix,
 } from "@wf/core/internal";

@@ -80,6 +80,7 @@ async function upgradeCheck(url: string, client: SqlClient): Promise<void> {
     "0003_api_keys",
     "0004_flow_run_entrypoint",
     "0005_slot_leases",
+    "0006_state_events",
   ]);
 }
 

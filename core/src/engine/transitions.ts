@@ -1,10 +1,12 @@
 /**
- * Applying a state change to a run: check the rules, update the run's record, append the state to
- * its history and emit the `wf.<kind>-run.<State>` event. All writes are queued (write-behind).
+ * Applying a state change to a run: check the rules, update the run's record and append the state
+ * to its history. All writes are queued (write-behind). The state row is also the change's
+ * `wf.<kind>-run.<State>` event: orchestrators build that from it when events are read
+ * (state-events.ts), so the hot path writes no event row.
  */
 import { InvalidTransitionError } from "../errors.js";
 import { newId } from "../ids.js";
-import type { EventResource, FlowRunRecord, Orchestrator, TaskRunRecord } from "../orchestrator.js";
+import type { FlowRunRecord, Orchestrator, TaskRunRecord } from "../orchestrator.js";
 import { redactSecrets } from "../redaction.js";
 import type { State } from "../states.js";
 import { canTransition, isTerminal, StateType, type TransitionOptions } from "../states.js";
@@ -26,7 +28,6 @@ export function applyState(
   if (!canTransition(from, state.type, options)) {
     throw new InvalidTransitionError(from, state.type, record.id);
   }
-  const previousName = options.initial ? undefined : record.stateName;
   // Error messages can quote a loaded secret; the stored state never does.
   const message = state.message === undefined ? undefined : redactSecrets(state.message);
   record.stateType = state.type;
@@ -40,13 +41,10 @@ export function applyState(
   if (isTerminal(state.type)) record.endTime = state.timestamp;
 
   const flowRun = isFlowRun(record);
-  const kind = flowRun ? "flow" : "task";
-  // The state and the event that announces it share one id: one id fewer per state change.
-  const id = newId();
   orchestrator.appendState({
-    id,
+    id: newId(),
     runId: record.id,
-    runKind: kind,
+    runKind: flowRun ? "flow" : "task",
     type: state.type,
     name: state.name,
     message,
@@ -55,66 +53,4 @@ export function applyState(
   });
   if (flowRun) orchestrator.saveFlowRun(record);
   else orchestrator.saveTaskRun(record);
-
-  const subject = eventSubject(record, flowRun, isTerminal(state.type));
-  orchestrator.appendEvent({
-    id,
-    event: `wf.${kind}-run.${state.name}`,
-    occurred: state.timestamp,
-    resource: subject.resource,
-    related: subject.related,
-    payload: {
-      from: from ?? null,
-      from_name: previousName ?? null,
-      to: state.type,
-      name: state.name,
-      message: message ?? null,
-    },
-  });
-}
-
-interface EventSubject {
-  readonly resource: EventResource;
-  readonly related: readonly EventResource[];
-}
-
-// A run's resource and related resources do not change between its state changes: build them
-// once per run and share them among its events (the store also serializes them once). Keyed by
-// run id and dropped at the terminal state (a Map is much cheaper than a WeakMap here).
-const subjects = new Map<string, EventSubject>();
-
-function eventSubject(record: RunRecord, flowRun: boolean, terminal: boolean): EventSubject {
-  let subject = subjects.get(record.id);
-  if (subject) {
-    if (terminal) subjects.delete(record.id);
-    return subject;
-  }
-  const kind = flowRun ? "flow" : "task";
-  const related: EventResource[] = [];
-  if (isFlowRun(record)) {
-    related.push({ "wf.resource.id": `wf.flow.${record.flowName}`, "wf.resource.role": "flow" });
-    if (record.parentFlowRunId) {
-      related.push({
-        "wf.resource.id": `wf.flow-run.${record.parentFlowRunId}`,
-        "wf.resource.role": "parent-flow-run",
-      });
-    }
-  } else {
-    related.push({ "wf.resource.id": `wf.task.${record.taskKey}`, "wf.resource.role": "task" });
-    if (record.flowRunId) {
-      related.push({
-        "wf.resource.id": `wf.flow-run.${record.flowRunId}`,
-        "wf.resource.role": "flow-run",
-      });
-    }
-  }
-  for (const tag of record.tags) {
-    related.push({ "wf.resource.id": `wf.tag.${tag}`, "wf.resource.role": "tag" });
-  }
-  subject = {
-    resource: { "wf.resource.id": `wf.${kind}-run.${record.id}`, "wf.resource.name": record.name },
-    related,
-  };
-  if (!terminal) subjects.set(record.id, subject);
-  return subject;
 }

@@ -15,6 +15,7 @@ import type {
   StateRecord,
   TaskRunRecord,
 } from "../orchestrator.js";
+import { stateChangeEvent, stateEventSubject } from "../state-events.js";
 import { MemoryBlockRepository } from "./memory-block-repository.js";
 
 export class MemoryOrchestrator implements Orchestrator {
@@ -25,7 +26,8 @@ export class MemoryOrchestrator implements Orchestrator {
   readonly taskRuns = new Map<string, TaskRunRecord>();
   readonly states: StateRecord[] = [];
   readonly logs: LogRecord[] = [];
-  readonly events: EventRecord[] = [];
+  /** Events appended with `appendEvent` (state changes are in `states`). */
+  readonly appendedEvents: EventRecord[] = [];
   readonly cache = new Map<string, CacheRecord>();
   readonly limits = new Map<string, number>();
   readonly #slots = new Map<string, Set<string>>();
@@ -46,7 +48,25 @@ export class MemoryOrchestrator implements Orchestrator {
     this.logs.push(log);
   }
   appendEvent(event: EventRecord): void {
-    this.events.push(event);
+    this.appendedEvents.push(event);
+  }
+
+  /** Every event in recording order: those appended and one per state change. */
+  get events(): EventRecord[] {
+    const previous = new Map<string, StateRecord>();
+    const derived: EventRecord[] = [];
+    for (const state of this.states) {
+      const run =
+        state.runKind === "flow" ? this.flowRuns.get(state.runId) : this.taskRuns.get(state.runId);
+      if (run !== undefined) {
+        derived.push(stateChangeEvent(state, previous.get(state.runId), stateEventSubject(run)));
+      }
+      previous.set(state.runId, state);
+    }
+    // Ids are time-ordered (UUIDv7), as in the store.
+    return [...this.appendedEvents, ...derived].sort((a, b) =>
+      a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
   }
   writeCache(record: CacheRecord): void {
     this.cache.set(record.key, record);

@@ -123,8 +123,11 @@ export function storeSuite(
         timestamp: 2000,
         details: { cacheKey: "k1" },
       });
+      // Recorded out of order: the store orders a run's states by time, its events by id.
       o.appendState(completed);
       o.appendState(pending);
+      const loadPending = state(t2.id, "PENDING", { timestamp: 3000 });
+      o.appendState(loadPending);
       o.appendLog(log({ flowRunId: parent.id, message: "first", level: 20, timestamp: 10 }));
       o.appendLog(
         log({
@@ -137,13 +140,13 @@ export function storeSuite(
       );
       o.appendLog(log({ flowRunId: parent.id, message: "debug", level: 10, timestamp: 30 }));
       o.appendEvent(
-        event("wf.flow-run.Running", `wf.flow-run.${parent.id}`, {
+        event("acme.flow.started", `wf.flow-run.${parent.id}`, {
           occurred: 100,
           payload: { a: 1 },
         }),
       );
       o.appendEvent(
-        event("wf.task-run.Completed", `wf.task-run.${t1.id}`, {
+        event("acme.task.checked", `wf.task-run.${t1.id}`, {
           occurred: 200,
           resource: { "wf.resource.id": `wf.task-run.${t1.id}`, "wf.resource.name": t1.name },
           related: [
@@ -207,20 +210,80 @@ export function storeSuite(
         "debug",
       ]);
 
+      // Appended events and the events of state changes, in one list in id order.
       const events = await runs.listEvents();
-      expect(events.map((e) => e.event)).toEqual(["wf.flow-run.Running", "wf.task-run.Completed"]);
-      expect(events[0]!.payload).toEqual({ a: 1 });
-      expect(events[1]!.related).toEqual([
+      expect(events.map((e) => e.event)).toEqual([
+        "wf.task-run.Pending",
+        "wf.task-run.Cached",
+        "wf.task-run.Pending",
+        "acme.flow.started",
+        "acme.task.checked",
+      ]);
+      expect(events[1]).toEqual({
+        id: completed.id,
+        event: "wf.task-run.Cached",
+        occurred: 2000,
+        resource: { "wf.resource.id": `wf.task-run.${t1.id}`, "wf.resource.name": t1.name },
+        related: [
+          { "wf.resource.id": "wf.task.extract", "wf.resource.role": "task" },
+          { "wf.resource.id": `wf.flow-run.${parent.id}`, "wf.resource.role": "flow-run" },
+        ],
+        payload: {
+          from: "PENDING",
+          from_name: "Pending",
+          to: "COMPLETED",
+          name: "Cached",
+          message: null,
+        },
+      });
+      expect(events[0]).toMatchObject({
+        id: pending.id,
+        payload: { from: null, from_name: null, to: "PENDING", name: "Pending" },
+      });
+      expect(events[2]!.related).toEqual([
+        { "wf.resource.id": "wf.task.load", "wf.resource.role": "task" },
+        { "wf.resource.id": `wf.flow-run.${parent.id}`, "wf.resource.role": "flow-run" },
+        { "wf.resource.id": "wf.tag.db", "wf.resource.role": "tag" },
+      ]);
+      expect(events[3]!.payload).toEqual({ a: 1 });
+      expect(events[4]!.related).toEqual([
         { "wf.resource.id": `wf.flow-run.${parent.id}`, "wf.resource.role": "flow-run" },
       ]);
-      expect((await runs.listEvents({ eventPrefix: "wf.task-run." })).map((e) => e.event)).toEqual([
-        "wf.task-run.Completed",
+      const names = async (options: Parameters<typeof runs.listEvents>[0]) =>
+        (await runs.listEvents(options)).map((e) => e.event);
+      expect(await names({ eventPrefix: "wf.task-run." })).toEqual([
+        "wf.task-run.Pending",
+        "wf.task-run.Cached",
+        "wf.task-run.Pending",
+      ]);
+      expect(await names({ eventPrefix: "wf.task-run.C" })).toEqual(["wf.task-run.Cached"]);
+      expect(await names({ eventPrefix: "wf." })).toHaveLength(3);
+      expect(await names({ eventPrefix: "wf.flow-run." })).toEqual([]);
+      expect(await names({ eventPrefix: "acme." })).toEqual([
+        "acme.flow.started",
+        "acme.task.checked",
       ]);
       expect(await runs.listEvents({ eventPrefix: "WF.TASK-RUN." })).toEqual([]);
       expect(
         (await runs.listEvents({ resourceId: `wf.flow-run.${parent.id}` })).map((e) => e.occurred),
       ).toEqual([100]);
-      expect((await runs.listEvents({ since: 150 })).map((e) => e.occurred)).toEqual([200]);
+      expect(await names({ resourceId: `wf.task-run.${t1.id}` })).toEqual([
+        "wf.task-run.Pending",
+        "wf.task-run.Cached",
+        "acme.task.checked",
+      ]);
+      expect(await names({ resourceId: `wf.flow.etl` })).toEqual([]);
+      expect((await runs.listEvents({ since: 150 })).map((e) => e.occurred)).toEqual([
+        1000, 2000, 3000, 200,
+      ]);
+      expect(await names({ limit: 2 })).toEqual(["wf.task-run.Pending", "wf.task-run.Cached"]);
+      expect(await names({ order: "desc", limit: 2 })).toEqual([
+        "acme.task.checked",
+        "acme.flow.started",
+      ]);
+      expect(await names({ eventPrefix: "wf.", order: "desc", limit: 1 })).toEqual([
+        "wf.task-run.Pending",
+      ]);
     });
 
     test("snapshots of one run coalesce and are read when flushed", async () => {
@@ -586,6 +649,7 @@ export function storeSuite(
       const store = await open();
       const run = flowRun();
       store.orchestrator.saveFlowRun(run);
+      store.orchestrator.appendState(state(run.id, "RUNNING", { runKind: "flow" }));
       const updated = await store.runs.setFlowRunState(run.id, {
         type: "CANCELLING",
         message: "by user",
@@ -597,10 +661,13 @@ export function storeSuite(
         stateMessage: "by user",
       });
       expect(await store.runs.getFlowRun(run.id)).toEqual(updated);
-      expect((await store.runs.getStateHistory(run.id)).map((s) => s.type)).toEqual(["CANCELLING"]);
+      expect((await store.runs.getStateHistory(run.id)).map((s) => s.type)).toEqual([
+        "RUNNING",
+        "CANCELLING",
+      ]);
       const events = await store.runs.listEvents({ resourceId: `wf.flow-run.${run.id}` });
-      expect(events.map((e) => e.event)).toEqual(["wf.flow-run.Cancelling"]);
-      expect(events[0]).toMatchObject({
+      expect(events.map((e) => e.event)).toEqual(["wf.flow-run.Running", "wf.flow-run.Cancelling"]);
+      expect(events[1]).toMatchObject({
         resource: { "wf.resource.id": `wf.flow-run.${run.id}`, "wf.resource.name": run.name },
         related: [{ "wf.resource.id": "wf.flow.etl", "wf.resource.role": "flow" }],
         payload: {
