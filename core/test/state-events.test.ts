@@ -15,7 +15,7 @@ const state: StateRecord = {
   name: "Failed",
   message: "boom",
   timestamp: 42,
-  details: { retriable: false },
+  details: undefined,
 };
 
 describe("stateChangeEvent", () => {
@@ -69,7 +69,13 @@ describe("stateChangeEvent", () => {
   });
 
   test("a run record gives its subject", () => {
-    const run = { id: "t", name: "n", tags: ["a"], taskKey: "k", flowRunId: "f" } as TaskRunRecord;
+    const run = {
+      id: "t",
+      name: "n",
+      tags: ["a"],
+      taskKey: "k",
+      flowRunId: "f",
+    } as unknown as TaskRunRecord;
     expect(stateEventSubject(run)).toEqual({
       kind: "task",
       id: "t",
