@@ -1,28 +1,26 @@
 /** Timeouts and cancellation as aborts: a run ends on time even if its function ignores the signal. */
 import { setTimeout as sleepTimer } from "node:timers/promises";
+import { SlotList } from "./slot-list.js";
 
-// One real "abort" listener per signal, fanning out to a Set: hundreds of concurrent task runs
-// share their flow's signal, and EventTarget listener bookkeeping is far slower than a Set.
-const hubs = new WeakMap<AbortSignal, Set<() => void>>();
+// The runs racing each signal. One real "abort" listener per signal fans out to them: hundreds of
+// concurrent task runs share their flow's signal, and EventTarget bookkeeping per run is slow.
+const racing = new WeakMap<AbortSignal, SlotList<(reason: unknown) => void>>();
 
-function onAbort(signal: AbortSignal, callback: () => void): () => void {
-  let hub = hubs.get(signal);
-  if (!hub) {
-    const callbacks = new Set<() => void>();
-    hub = callbacks;
-    hubs.set(signal, callbacks);
+function racersOf(signal: AbortSignal): SlotList<(reason: unknown) => void> {
+  let runs = racing.get(signal);
+  if (runs === undefined) {
+    const created = new SlotList<(reason: unknown) => void>();
     signal.addEventListener(
       "abort",
       () => {
-        for (const cb of callbacks) cb();
-        callbacks.clear();
+        for (const reject of created.drain()) reject(signal.reason);
       },
       { once: true },
     );
+    racing.set(signal, created);
+    runs = created;
   }
-  hub.add(callback);
-  const callbacks = hub;
-  return () => callbacks.delete(callback);
+  return runs;
 }
 
 /** Resolve or reject with `promise`, or reject with the signal's reason as soon as it aborts. */
@@ -31,15 +29,16 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise
     promise.catch(() => {});
     return Promise.reject(signal.reason);
   }
+  const runs = racersOf(signal);
   return new Promise<T>((resolve, reject) => {
-    const off = onAbort(signal, () => reject(signal.reason));
+    const slot = runs.add(reject);
     promise.then(
       (value) => {
-        off();
+        runs.remove(slot);
         resolve(value);
       },
       (error: unknown) => {
-        off();
+        runs.remove(slot);
         reject(error);
       },
     );

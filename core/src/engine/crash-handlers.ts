@@ -24,7 +24,7 @@ export function installCrashHandlers(): void {
 
 /** Close out every active task and flow run that is not finished with the state `make()` gives. */
 function closeActiveRuns(make: () => State<unknown>): void {
-  for (const scope of activeTaskRuns) {
+  for (const scope of activeTaskRuns.entries()) {
     if (isTerminal(scope.record.stateType)) continue;
     try {
       applyState(scope.orchestrator, scope.record, make());
@@ -32,7 +32,7 @@ function closeActiveRuns(make: () => State<unknown>): void {
       // A run that cannot take the state (already terminal) is left as it is.
     }
   }
-  for (const scope of activeFlowRuns) {
+  for (const scope of activeFlowRuns.entries()) {
     if (isTerminal(scope.record.stateType)) continue;
     try {
       const state = make();
@@ -58,7 +58,7 @@ function flushNow(): void {
 function onFatal(reason: unknown, event: "uncaughtException" | "unhandledRejection"): void {
   const error = toError(reason);
   const message = `the process hit an ${event === "uncaughtException" ? "uncaught exception" : "unhandled rejection"}: ${describeError(error)}`;
-  const flows = [...activeFlowRuns];
+  const flows = activeFlowRuns.entries();
   closeActiveRuns(() => Crashed({ message, error }));
   for (const scope of flows) {
     void runHooks(

@@ -202,7 +202,7 @@ export async function runFlowRun<R>(
       scope.resumeWaiter?.(command.input);
     }
   });
-  activeFlowRuns.add(scope);
+  const active = activeFlowRuns.add(scope);
 
   try {
     const state = await attempts(def, callArgs, scope, runController);
@@ -211,7 +211,7 @@ export async function runFlowRun<R>(
   } finally {
     unwatch();
     runLink.dispose();
-    activeFlowRuns.delete(scope);
+    activeFlowRuns.remove(active);
     if (ownsRunner) await taskRunner.close();
     await orchestrator.flush();
   }

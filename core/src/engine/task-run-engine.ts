@@ -232,11 +232,11 @@ export async function runTaskRun<R>(
   }
 
   applyState(orchestrator, record, Pending(), { initial: true });
-  activeTaskRuns.add(scope);
+  const active = activeTaskRuns.add(scope);
   try {
     return await orchestrate(def, args, record, scope, orchestrator, options.runner);
   } finally {
-    activeTaskRuns.delete(scope);
+    activeTaskRuns.remove(active);
   }
 }
 
