@@ -33,6 +33,7 @@ export class ConcurrentTaskRunner implements TaskRunner {
   // A plain array with a moving head: shift() on 100,000 queued runs would be quadratic.
   #queue: Runnable[] = [];
   #head = 0;
+  #startScheduled = false;
   #closed = false;
 
   constructor(options: ConcurrentTaskRunnerOptions = {}) {
@@ -52,12 +53,27 @@ export class ConcurrentTaskRunner implements TaskRunner {
     });
   }
 
-  /** Start `work.run()` when capacity allows; a waiting item costs no promise or closure. */
+  /**
+   * Start `work.run()` when capacity allows; a waiting item costs no promise or closure. Work
+   * starts on the next microtask, not inside this call: a loop that submits 100,000 runs (a
+   * map()) allocates for a while, and runs started during it would outlive every young-generation
+   * collection of the loop. V8 then allocates the objects made where those runs started straight
+   * in the old generation ("pretenuring") for the rest of the process, and a map of no-op tasks
+   * left some 100 MB of old-space garbage (measured with --trace-pretenuring).
+   */
   enqueue(work: Runnable): void {
     if (this.#closed) throw closedError();
-    if (this.#active < this.limit) void this.#start(work);
-    else this.#queue.push(work);
+    this.#queue.push(work);
+    if (!this.#startScheduled && this.#active < this.limit) {
+      this.#startScheduled = true;
+      queueMicrotask(this.#startQueued);
+    }
   }
+
+  readonly #startQueued = (): void => {
+    this.#startScheduled = false;
+    while (this.#active < this.limit && this.#head < this.#queue.length) this.#next();
+  };
 
   #start<T>(work: (() => Promise<T>) | Runnable): Promise<T> {
     this.#active++;
