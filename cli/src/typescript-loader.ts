@@ -8,11 +8,6 @@ const CJS_HOOKS = Symbol.for("wf.cli.typescriptRequireHook");
 
 type Flags = { [ESM_HOOKS]?: boolean; [CJS_HOOKS]?: boolean };
 
-/** Whether ESM hooks that compile TypeScript are in place (always so in source mode). */
-export function typescriptLoaderRegistered(): boolean {
-  return (globalThis as Flags)[ESM_HOOKS] === true;
-}
-
 /**
  * Register tsx for importing `file`: its ESM hooks unless already in place (bin/wf.js sets them
  * up front in source mode), and its require hook when Node will treat the file as CommonJS (a
@@ -21,8 +16,10 @@ export function typescriptLoaderRegistered(): boolean {
  */
 export async function ensureTypeScriptLoader(file: string): Promise<void> {
   const flags = globalThis as Flags;
+  // Stack traces of the user's code point into their TypeScript. Node maps only modules loaded
+  // from now on: wf's own, loaded before, are not paid for (bin/wf.js).
+  process.setSourceMapsEnabled(true);
   if (!flags[ESM_HOOKS]) {
-    process.setSourceMapsEnabled(true);
     register("tsx/esm", { parentURL: import.meta.url, data: {} });
     flags[ESM_HOOKS] = true;
   }

@@ -195,6 +195,8 @@ describe("wf run", () => {
       r = await wf(["run", `${FIXTURES}/throws.ts:x`], { home, env: { WF_DEBUG: "1" } });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/\n\s+at /);
+      // The flow file's frames are source-mapped: the throw is on line 2, column 7 of the .ts.
+      expect(r.stderr).toMatch(/fixtures\/throws\.ts:2:7\)/);
     });
   });
 });

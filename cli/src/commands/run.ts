@@ -41,15 +41,15 @@ export function registerRunCommand(program: Command): void {
         if (!existsSync(path)) throw new CliError(`no file '${file}' (looked for ${path})`);
 
         // Load the engine (and in embedded mode the store it will open) before the TypeScript
-        // loader is registered: modules loaded through module hooks load several times slower.
-        // When the hooks are in place already (source mode), the store and the flow file load
-        // side by side.
+        // loader is registered (modules loaded through module hooks load several times slower)
+        // and before source maps are turned on for the flow file (each module loaded after
+        // that has its map parsed).
         const core = await import("@wf/core/internal");
         const store = core.getSetting("WF_API_URL") ? undefined : import("@wf/store");
         const loader = await import("../typescript-loader.js");
-        if (!loader.typescriptLoaderRegistered()) await store;
+        await store;
         await loader.ensureTypeScriptLoader(path);
-        const [module] = await Promise.all([importUserModule(path, file), store]);
+        const module = await importUserModule(path, file);
         // Wanted once the run ends; loading it meanwhile keeps it off the critical path.
         const outcome = import("./run-outcome.js");
         const flow = findFlow(core, module, file, exportName);
