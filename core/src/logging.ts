@@ -5,7 +5,7 @@
  */
 import { format } from "node:util";
 import { engineContext } from "./context.js";
-import { LogLevel, type Orchestrator } from "./orchestrator.js";
+import { LogLevel, type LogRecord, type Orchestrator } from "./orchestrator.js";
 import { redactSecrets } from "./redaction.js";
 import { getBooleanSetting, getSetting } from "./settings.js";
 
@@ -111,14 +111,9 @@ export class RunLogger {
     // Secret values loaded from blocks never reach the run log or the console.
     const text = redactSecrets(args.length > 0 ? format(message, ...args) : message);
     const timestamp = Date.now();
-    this.#orchestrator?.appendLog({
-      flowRunId: this.#flowRunId,
-      taskRunId: this.#taskRunId,
-      level,
-      logger: this.#name,
-      message: text,
-      timestamp,
-    });
+    this.#orchestrator?.appendLog(
+      new LogLine(this.#flowRunId, this.#taskRunId, level, this.#name, text, timestamp),
+    );
     writeConsole(timestamp, level, this.#prefix ? `${this.#prefix} - ${text}` : text);
   }
 
@@ -178,4 +173,16 @@ export function captureConsolePrints(): void {
   route("info", LogLevel.INFO);
   route("warn", LogLevel.WARNING);
   route("error", LogLevel.ERROR);
+}
+
+/** A run log line for the store; a class, not a literal, for the reason given at TaskRunRow. */
+class LogLine implements LogRecord {
+  constructor(
+    readonly flowRunId: string | undefined,
+    readonly taskRunId: string | undefined,
+    readonly level: LogLevel,
+    readonly logger: string,
+    readonly message: string,
+    readonly timestamp: number,
+  ) {}
 }

@@ -6,10 +6,16 @@
  */
 import { InvalidTransitionError } from "../errors.js";
 import { newId } from "../ids.js";
-import type { FlowRunRecord, Orchestrator, TaskRunRecord } from "../orchestrator.js";
+import type { FlowRunRecord, Orchestrator, StateRecord, TaskRunRecord } from "../orchestrator.js";
 import { redactSecrets } from "../redaction.js";
 import type { State } from "../states.js";
-import { canTransition, isTerminal, StateType, type TransitionOptions } from "../states.js";
+import {
+  canTransition,
+  isTerminal,
+  StateType,
+  type StateDetails,
+  type TransitionOptions,
+} from "../states.js";
 
 type RunRecord = FlowRunRecord | TaskRunRecord;
 
@@ -41,16 +47,32 @@ export function applyState(
   if (isTerminal(state.type)) record.endTime = state.timestamp;
 
   const flowRun = isFlowRun(record);
-  orchestrator.appendState({
-    id: newId(),
-    runId: record.id,
-    runKind: flowRun ? "flow" : "task",
-    type: state.type,
-    name: state.name,
-    message,
-    timestamp: state.timestamp,
-    details: state.details,
-  });
+  orchestrator.appendState(
+    new HistoryEntry(
+      newId(),
+      record.id,
+      flowRun ? "flow" : "task",
+      state.type,
+      state.name,
+      message,
+      state.timestamp,
+      state.details,
+    ),
+  );
   if (flowRun) orchestrator.saveFlowRun(record);
   else orchestrator.saveTaskRun(record);
+}
+
+/** A state for the run's history; a class, not a literal, for the reason given at TaskRunRow. */
+class HistoryEntry implements StateRecord {
+  constructor(
+    readonly id: string,
+    readonly runId: string,
+    readonly runKind: "flow" | "task",
+    readonly type: StateType,
+    readonly name: string,
+    readonly message: string | undefined,
+    readonly timestamp: number,
+    readonly details: StateDetails | undefined,
+  ) {}
 }
