@@ -44,6 +44,9 @@ describe("wf run", () => {
     expect(out.flowRun).toMatchObject({ flowName: "hello", state: { type: "COMPLETED" } });
     expect(out.flowRun.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(out.result).toBe(3);
+    // The run printed is the run stored: what `flow-run inspect` reads back from the database.
+    const stored = await wf(["flow-run", "inspect", out.flowRun.id, "--json"], { home });
+    expect(parseJson<{ flowRun: FlowRunJson }>(stored).flowRun).toEqual(out.flowRun);
   });
 
   it("coerces --param text with the flow's zod schema", async () => {

@@ -1,11 +1,22 @@
 /** What `wf run` prints once the flow run has reached its final state. */
-import type { State } from "@wf/core";
+import type { FlowRunRecord, State } from "@wf/core";
 import { colorState, printJson, renderFields, truncate, writeLine } from "../output.js";
+import { loadSettings } from "../settings.js";
 import { withRunStore } from "../store.js";
 
-/** The finished run as the store has it (the server's, when the run went through one). */
-async function readRun(runId: string): Promise<{ name: string; json: unknown } | undefined> {
-  const run = await withRunStore((runs) => runs.getFlowRun(runId));
+/**
+ * The finished run as stored. On the embedded store that is the engine's own record (the engine
+ * commits the final state before returning it, so reopening the database to read it back would
+ * only cost time); through a server, the server's copy.
+ */
+async function readRun(
+  record: FlowRunRecord | undefined,
+): Promise<{ name: string; json: unknown } | undefined> {
+  if (record === undefined) return undefined;
+  const { getSetting } = await loadSettings();
+  const run = getSetting("WF_API_URL")
+    ? await withRunStore((runs) => runs.getFlowRun(record.id))
+    : record;
   if (run === undefined) return undefined;
   const { flowRunJson } = await import("../json.js");
   return { name: run.name, json: flowRunJson(run) };
@@ -13,12 +24,12 @@ async function readRun(runId: string): Promise<{ name: string; json: unknown } |
 
 export async function printRunOutcome(
   state: State,
-  runId: string | undefined,
+  record: FlowRunRecord | undefined,
   flowName: string,
   json: boolean,
 ): Promise<void> {
-  // The engine has committed the final state before returning it; read the run back for its name.
-  const run = runId ? await readRun(runId) : undefined;
+  const runId = record?.id;
+  const run = await readRun(record);
   const result = state.type === "COMPLETED" ? resultValue(state) : undefined;
   if (json) {
     printJson({

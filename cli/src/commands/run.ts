@@ -60,9 +60,9 @@ export function registerRunCommand(program: Command): void {
           definition as FlowDefinition<never, unknown>,
           params,
         );
-        const runId = core.lastFlowRunId;
+        const run = core.lastFlowRun;
         const { printRunOutcome } = await outcome;
-        await printRunOutcome(state, runId, definition.name, options.json === true);
+        await printRunOutcome(state, run, definition.name, options.json === true);
         process.exitCode = state.type === "COMPLETED" ? 0 : 1;
       },
     );

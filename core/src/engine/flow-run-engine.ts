@@ -79,6 +79,8 @@ function refuseInsidePoolImport(flowName: string): void {
 
 /** The id of the flow run most recently started in this process (the CLI prints it). */
 export let lastFlowRunId: string | undefined;
+/** The record of the root flow run started last in this process (what `wf run` prints). */
+export let lastFlowRun: FlowRunRecord | undefined;
 
 /** Run a flow to its final state. Never rejects for a run that fails: the State says so. */
 export async function runFlowRun<R>(
@@ -131,7 +133,10 @@ export async function runFlowRun<R>(
     pid: process.pid,
     hostname: HOSTNAME,
   };
-  if (!parentFlow) lastFlowRunId = record.id;
+  if (!parentFlow) {
+    lastFlowRunId = record.id;
+    lastFlowRun = record;
+  }
   const logger = new RunLogger({
     orchestrator,
     flowRunId: record.id,
