@@ -175,7 +175,10 @@ export function captureConsolePrints(): void {
   route("error", LogLevel.ERROR);
 }
 
-/** A run log line for the store; a class, not a literal, for the reason given at TaskRunRow. */
+/**
+ * A run log line for the store; a class, not an object literal, for the reason given at TaskRunRow
+ * (engine/task-run-engine.ts): V8 pretenures literals the write-behind queue keeps.
+ */
 class LogLine implements LogRecord {
   constructor(
     readonly flowRunId: string | undefined,

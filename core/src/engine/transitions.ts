@@ -63,7 +63,10 @@ export function applyState(
   else orchestrator.saveTaskRun(record);
 }
 
-/** A state for the run's history; a class, not a literal, for the reason given at TaskRunRow. */
+/**
+ * A state for the run's history; a class, not an object literal, for the reason given at TaskRunRow
+ * (engine/task-run-engine.ts): V8 pretenures literals the write-behind queue keeps.
+ */
 class HistoryEntry implements StateRecord {
   constructor(
     readonly id: string,
