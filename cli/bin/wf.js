@@ -33,11 +33,14 @@ process.exit(code);
 
 /**
  * Once module hooks are registered, every ESM module costs a round trip to the loader thread,
- * which makes large ESM packages several times slower to load. Source mode loads the ones a
- * command uses before the hooks are in place: kysely and smol-toml as single-file bundles
- * (dependency-bundles.mjs), zod as it is (npm hoists it to the root node_modules, so the
- * workspaces' imports resolve to the same files and find it in the module cache). Resolves
- * with the bundles loaded, package name to file URL, for the hooks to resolve those names to.
+ * which makes large ESM packages several times slower to load, and a CommonJS package imported
+ * from ESM slower still. Source mode loads the ones a command uses before the hooks are in
+ * place: kysely and smol-toml as single-file bundles (dependency-bundles.mjs), the others as they
+ * are (npm hoists them to the root node_modules, so the workspaces' imports resolve to the same
+ * files and find them in the module cache): commander and picocolors for every command,
+ * better-sqlite3 and safe-stable-stringify for those that open the store, zod for those that
+ * validate blocks. Resolves with the bundles loaded, package name to file URL, for the hooks to
+ * resolve those names to.
  */
 async function preloadDependencies(argv) {
   const command = argv[0];
@@ -51,6 +54,7 @@ async function preloadDependencies(argv) {
     return bundles;
   }
   const names = ["smol-toml"];
+  const packages = ["commander", "picocolors"];
   if (
     [
       "run",
@@ -62,8 +66,11 @@ async function preloadDependencies(argv) {
       "secrets",
       "server",
     ].includes(command)
-  )
+  ) {
     names.push("kysely");
+    packages.push("better-sqlite3", "safe-stable-stringify");
+  }
+  if (["block", "plugin", "secrets"].includes(command)) packages.push("zod");
   for (const name of names) {
     const file = bundleDependency(name);
     if (file === undefined) continue;
@@ -71,6 +78,7 @@ async function preloadDependencies(argv) {
     await import(url);
     bundles[name] = url;
   }
-  if (["block", "plugin", "secrets"].includes(command)) await import("zod").catch(() => undefined);
+  // A package that is missing here is left to load (or fail) where it is used.
+  await Promise.all(packages.map((name) => import(name).catch(() => undefined)));
   return bundles;
 }
