@@ -37,12 +37,7 @@ export { RunCommandPoller, type ClaimedCommand } from "./run-command-poller.js";
 export { LimitedTags, acquireSlots, type SlotAttempt } from "./slot-acquirer.js";
 export {
   stateChangeEvent,
-  stateEventSubject,
   stateEventNameFilter,
   runOfResourceId,
-  runEventPrefix,
-  FLOW_RUN_EVENT_PREFIX,
-  TASK_RUN_EVENT_PREFIX,
   type StateEventSubject,
-  type PreviousState,
 } from "./state-events.js";

@@ -14,45 +14,13 @@ import type {
   TaskRunRecord,
 } from "./orchestrator.js";
 
-/** The run a state belongs to: the fields of its row that its events name. */
+/**
+ * The run a state belongs to: the fields of its record that its events name. A run record is
+ * one; the store passes the same fields read from the run's row.
+ */
 export type StateEventSubject =
-  | {
-      readonly kind: "flow";
-      readonly id: string;
-      readonly name: string;
-      readonly tags: readonly string[];
-      readonly flowName: string;
-      readonly parentFlowRunId: string | undefined;
-    }
-  | {
-      readonly kind: "task";
-      readonly id: string;
-      readonly name: string;
-      readonly tags: readonly string[];
-      readonly taskKey: string;
-      readonly flowRunId: string | undefined;
-    };
-
-/** The subject of a run record's state events. */
-export function stateEventSubject(run: FlowRunRecord | TaskRunRecord): StateEventSubject {
-  return "flowName" in run
-    ? {
-        kind: "flow",
-        id: run.id,
-        name: run.name,
-        tags: run.tags,
-        flowName: run.flowName,
-        parentFlowRunId: run.parentFlowRunId,
-      }
-    : {
-        kind: "task",
-        id: run.id,
-        name: run.name,
-        tags: run.tags,
-        taskKey: run.taskKey,
-        flowRunId: run.flowRunId,
-      };
-}
+  | Pick<FlowRunRecord, "id" | "name" | "tags" | "flowName" | "parentFlowRunId">
+  | Pick<TaskRunRecord, "id" | "name" | "tags" | "taskKey" | "flowRunId">;
 
 /** The state the run left, or undefined for its first state. */
 export interface PreviousState {
@@ -60,11 +28,11 @@ export interface PreviousState {
   readonly name: string;
 }
 
-export const FLOW_RUN_EVENT_PREFIX = "wf.flow-run.";
-export const TASK_RUN_EVENT_PREFIX = "wf.task-run.";
+const FLOW_RUN_EVENT_PREFIX = "wf.flow-run.";
+const TASK_RUN_EVENT_PREFIX = "wf.task-run.";
 
 /** `wf.flow-run.` or `wf.task-run.`: the prefix of a run's event names and resource id. */
-export function runEventPrefix(kind: "flow" | "task"): string {
+function runEventPrefix(kind: "flow" | "task"): string {
   return kind === "flow" ? FLOW_RUN_EVENT_PREFIX : TASK_RUN_EVENT_PREFIX;
 }
 
@@ -74,9 +42,10 @@ export function stateChangeEvent(
   previous: PreviousState | undefined,
   subject: StateEventSubject,
 ): EventRecord {
-  const prefix = runEventPrefix(subject.kind);
+  const flowRun = "flowName" in subject;
+  const prefix = flowRun ? FLOW_RUN_EVENT_PREFIX : TASK_RUN_EVENT_PREFIX;
   const related: EventResource[] = [];
-  if (subject.kind === "flow") {
+  if (flowRun) {
     related.push({ "wf.resource.id": `wf.flow.${subject.flowName}`, "wf.resource.role": "flow" });
     if (subject.parentFlowRunId !== undefined) {
       related.push({

@@ -1,10 +1,5 @@
 import { describe, expect, test } from "vitest";
-import {
-  runOfResourceId,
-  stateChangeEvent,
-  stateEventNameFilter,
-  stateEventSubject,
-} from "../src/state-events.js";
+import { runOfResourceId, stateChangeEvent, stateEventNameFilter } from "../src/state-events.js";
 import type { StateRecord, TaskRunRecord } from "../src/orchestrator.js";
 
 const state: StateRecord = {
@@ -23,7 +18,7 @@ describe("stateChangeEvent", () => {
     const event = stateChangeEvent(
       state,
       { type: "RUNNING", name: "Running" },
-      { kind: "task", id: "r1", name: "add-1", tags: ["x"], taskKey: "add-k", flowRunId: "f1" },
+      { id: "r1", name: "add-1", tags: ["x"], taskKey: "add-k", flowRunId: "f1" },
     );
     expect(event).toEqual({
       id: state.id,
@@ -47,7 +42,6 @@ describe("stateChangeEvent", () => {
 
   test("a standalone task and a top-level flow have no run above them; a first state no 'from'", () => {
     const task = stateChangeEvent(state, undefined, {
-      kind: "task",
       id: "r1",
       name: "n",
       tags: [],
@@ -57,7 +51,6 @@ describe("stateChangeEvent", () => {
     expect(task.related).toEqual([{ "wf.resource.id": "wf.task.k", "wf.resource.role": "task" }]);
     expect(task.payload).toMatchObject({ from: null, from_name: null });
     const flow = stateChangeEvent({ ...state, runKind: "flow" }, undefined, {
-      kind: "flow",
       id: "r1",
       name: "n",
       tags: [],
@@ -68,22 +61,23 @@ describe("stateChangeEvent", () => {
     expect(flow.related).toEqual([{ "wf.resource.id": "wf.flow.etl", "wf.resource.role": "flow" }]);
   });
 
-  test("a run record gives its subject", () => {
+  test("a whole run record is a subject: the fields its events name are read from it", () => {
     const run = {
       id: "t",
       name: "n",
       tags: ["a"],
       taskKey: "k",
       flowRunId: "f",
+      stateType: "FAILED",
+      runCount: 1,
     } as unknown as TaskRunRecord;
-    expect(stateEventSubject(run)).toEqual({
-      kind: "task",
-      id: "t",
-      name: "n",
-      tags: ["a"],
-      taskKey: "k",
-      flowRunId: "f",
-    });
+    const event = stateChangeEvent(state, undefined, run);
+    expect(event.resource).toEqual({ "wf.resource.id": "wf.task-run.t", "wf.resource.name": "n" });
+    expect(event.related).toEqual([
+      { "wf.resource.id": "wf.task.k", "wf.resource.role": "task" },
+      { "wf.resource.id": "wf.flow-run.f", "wf.resource.role": "flow-run" },
+      { "wf.resource.id": "wf.tag.a", "wf.resource.role": "tag" },
+    ]);
   });
 });
 

@@ -94,14 +94,11 @@ export async function readStateEvents(
       "s.name",
       "s.message",
       "s.timestamp",
-      "f.name as flow_run_name",
-      "f.tags as flow_run_tags",
-      "f.flow_name",
-      "f.parent_flow_run_id",
-      "t.name as task_run_name",
-      "t.tags as task_run_tags",
-      "t.task_key",
-      "t.flow_run_id",
+      // The joined run's columns, whichever kind it is (the where above makes one non-null).
+      sql<string>`coalesce(f.name, t.name)`.as("run_name"),
+      sql<string>`coalesce(f.tags, t.tags)`.as("run_tags"),
+      sql<string>`coalesce(f.flow_name, t.task_key)`.as("run_key"),
+      sql<string | null>`coalesce(f.parent_flow_run_id, t.flow_run_id)`.as("run_parent"),
       sql<number | null>`${options.withSeq === true ? sql`s.rowid` : sql`null`}`.as("seq"),
     ])
     .select((eb) => {
@@ -131,33 +128,20 @@ export async function readStateEvents(
       row.from_type === null || row.from_name === null
         ? undefined
         : { type: row.from_type, name: row.from_name };
-    let event: EventRecord;
-    if (row.run_kind === "flow") {
-      if (row.flow_run_name === null || row.flow_name === null) continue;
-      event = stateChangeEvent(state, from, {
-        kind: "flow",
-        id: row.run_id,
-        name: row.flow_run_name,
-        tags: parseTags(row.flow_run_tags),
-        flowName: row.flow_name,
-        parentFlowRunId: row.parent_flow_run_id ?? undefined,
-      });
-    } else {
-      if (row.task_run_name === null || row.task_key === null) continue;
-      event = stateChangeEvent(state, from, {
-        kind: "task",
-        id: row.run_id,
-        name: row.task_run_name,
-        tags: parseTags(row.task_run_tags),
-        taskKey: row.task_key,
-        flowRunId: row.flow_run_id ?? undefined,
-      });
-    }
+    const run = { id: row.run_id, name: row.run_name, tags: parseTags(row.run_tags) };
+    const parent = row.run_parent ?? undefined;
+    const event = stateChangeEvent(
+      state,
+      from,
+      row.run_kind === "flow"
+        ? { ...run, flowName: row.run_key, parentFlowRunId: parent }
+        : { ...run, taskKey: row.run_key, flowRunId: parent },
+    );
     out.push({ event, seq: row.seq === null ? undefined : Number(row.seq) });
   }
   return out;
 }
 
-function parseTags(text: string | null): string[] {
-  return text === null || text === "[]" ? [] : (JSON.parse(text) as string[]);
+function parseTags(text: string): string[] {
+  return text === "[]" ? [] : (JSON.parse(text) as string[]);
 }

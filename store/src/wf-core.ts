@@ -41,5 +41,4 @@ export {
   stateChangeEvent,
   stateEventNameFilter,
   runOfResourceId,
-  runEventPrefix,
 } from "@wf/core/internal";

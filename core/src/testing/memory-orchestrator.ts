@@ -15,7 +15,7 @@ import type {
   StateRecord,
   TaskRunRecord,
 } from "../orchestrator.js";
-import { stateChangeEvent, stateEventSubject } from "../state-events.js";
+import { stateChangeEvent } from "../state-events.js";
 import { MemoryBlockRepository } from "./memory-block-repository.js";
 
 export class MemoryOrchestrator implements Orchestrator {
@@ -59,7 +59,7 @@ export class MemoryOrchestrator implements Orchestrator {
       const run =
         state.runKind === "flow" ? this.flowRuns.get(state.runId) : this.taskRuns.get(state.runId);
       if (run !== undefined) {
-        derived.push(stateChangeEvent(state, previous.get(state.runId), stateEventSubject(run)));
+        derived.push(stateChangeEvent(state, previous.get(state.runId), run));
       }
       previous.set(state.runId, state);
     }
