@@ -20,7 +20,7 @@
  */
 import { sql } from "./kysely.js";
 import { readEvent, readFlowRun, readLog, readTaskRun, type StoredLogRecord } from "./rows.js";
-import { readStateEvents } from "./state-events.js";
+import { readStateEvents, type StateEventRow } from "./state-events.js";
 import type { SqlClient } from "./sql-client.js";
 import type { EventRecord, FlowRunRecord, TaskRunRecord } from "./wf-core.js";
 
@@ -47,13 +47,11 @@ export interface ChangeFeedOptions {
 export const DEFAULT_CHANGE_PAGE_SIZE = 2_000;
 export const DEFAULT_CHANGE_LOOKBACK_MS = 5_000;
 const ID_CHUNK = 500;
-const FLOW_RUN_PREFIX = "wf.flow-run.";
-const TASK_RUN_PREFIX = "wf.task-run.";
 
 /** One read of the tables the feed follows. */
 interface FeedRead {
   readonly events: EventRecord[];
-  readonly stateEvents: EventRecord[];
+  readonly states: StateEventRow[];
   readonly logs: StoredLogRecord[];
   readonly more: boolean;
 }
@@ -153,19 +151,14 @@ export class ChangeFeed {
       this.#client.dialect === "sqlite" ? await this.#readSqlite() : await this.#readPostgres();
     const { logs, more } = read;
     // One list in recording order (ids are UUIDv7).
-    const events = [...read.events, ...read.stateEvents].sort((a, b) =>
+    const events = [...read.events, ...read.states.map((state) => state.event)].sort((a, b) =>
       a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
     );
-
+    // Every state change of a run is a new state row: those name the runs to re-read.
     const flowRunIds: string[] = [];
     const taskRunIds: string[] = [];
-    for (const event of events) {
-      const id = event.resource["wf.resource.id"];
-      if (event.event.startsWith(FLOW_RUN_PREFIX) && id.startsWith(FLOW_RUN_PREFIX)) {
-        flowRunIds.push(id.slice(FLOW_RUN_PREFIX.length));
-      } else if (event.event.startsWith(TASK_RUN_PREFIX) && id.startsWith(TASK_RUN_PREFIX)) {
-        taskRunIds.push(id.slice(TASK_RUN_PREFIX.length));
-      }
+    for (const state of read.states) {
+      (state.runKind === "flow" ? flowRunIds : taskRunIds).push(state.runId);
     }
     return {
       flowRuns: await this.#byIds("flow_runs", flowRunIds, readFlowRun),
@@ -212,7 +205,7 @@ export class ChangeFeed {
     if (lastLog !== undefined) this.#logId = Number(lastLog.id);
     return {
       events: eventRows.map(({ seq: _, ...row }) => readEvent(row)),
-      stateEvents: stateRows.map((row) => row.event),
+      states: stateRows,
       logs: logRows.map(readLog),
       more:
         eventRows.length === this.#pageSize ||
@@ -248,7 +241,7 @@ export class ChangeFeed {
     const logs = logCursor.accept(logRows, (r) => Number(r.id), now);
     return {
       events: events.map(readEvent),
-      stateEvents: states.map((row) => row.event),
+      states,
       logs: logs.map(readLog),
       more: eventRows.length === window || stateRows.length === window || logRows.length === window,
     };

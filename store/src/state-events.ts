@@ -17,9 +17,11 @@ import {
 /** The `run_states` table as `s`, for callers to narrow (where, order, limit) before the joins. */
 export type StateRowsQuery = SelectQueryBuilder<StoreDatabase & { s: RunStatesTable }, "s", object>;
 
-/** A state-change event, and its row's rowid when asked for (SQLite: commit order). */
+/** A state-change event, the run it changed, and its row's rowid when asked for (SQLite). */
 export interface StateEventRow {
   readonly event: EventRecord;
+  readonly runId: string;
+  readonly runKind: "flow" | "task";
   readonly seq: number | undefined;
 }
 
@@ -137,7 +139,12 @@ export async function readStateEvents(
         ? { ...run, flowName: row.run_key, parentFlowRunId: parent }
         : { ...run, taskKey: row.run_key, flowRunId: parent },
     );
-    out.push({ event, seq: row.seq === null ? undefined : Number(row.seq) });
+    out.push({
+      event,
+      runId: row.run_id,
+      runKind: row.run_kind,
+      seq: row.seq === null ? undefined : Number(row.seq),
+    });
   }
   return out;
 }
