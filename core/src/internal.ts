@@ -2,12 +2,7 @@
 export * from "./index.js";
 export * from "./settings.js";
 export * from "./ids.js";
-export {
-  runFlowRun,
-  runFlowWithParameters,
-  lastFlowRunId,
-  lastFlowRun,
-} from "./engine/flow-run-engine.js";
+export { runFlowRun, runFlowWithParameters, lastFlowRun } from "./engine/flow-run-engine.js";
 export { runTaskRun } from "./engine/task-run-engine.js";
 export { applyState } from "./engine/transitions.js";
 export { clearMemoryCache } from "./engine/results.js";

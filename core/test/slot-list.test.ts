@@ -7,14 +7,14 @@ describe("SlotList", () => {
     const a = list.add("a");
     const b = list.add("b");
     const c = list.add("c");
-    expect(list.size).toBe(3);
+    expect(list.entries()).toHaveLength(3);
     list.remove(b);
     expect(list.entries()).toEqual(["a", "c"]);
     expect(list.add("d")).toBe(b);
     expect(list.entries()).toEqual(["a", "d", "c"]);
     list.remove(a);
     list.remove(a); // a second remove of the same slot changes nothing
-    expect(list.size).toBe(2);
+    expect(list.entries()).toHaveLength(2);
     expect(list.entries()).toEqual(["d", "c"]);
     list.remove(c);
     expect(list.entries()).toEqual(["d"]);
@@ -24,9 +24,9 @@ describe("SlotList", () => {
     const list = new SlotList<number>();
     const slots = [1, 2, 3].map((n) => list.add(n));
     expect(list.drain()).toEqual([1, 2, 3]);
-    expect(list.size).toBe(0);
+    expect(list.entries()).toHaveLength(0);
     for (const slot of slots) list.remove(slot);
-    expect(list.size).toBe(0);
+    expect(list.entries()).toHaveLength(0);
     expect(list.add(4)).toBe(0);
     expect(list.entries()).toEqual([4]);
   });
@@ -40,6 +40,6 @@ describe("SlotList", () => {
       list.remove(slots.get(entry)!);
     }
     expect(seen).toEqual(["x", "y", "z"]);
-    expect(list.size).toBe(0);
+    expect(list.entries()).toHaveLength(0);
   });
 });

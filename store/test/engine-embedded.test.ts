@@ -15,7 +15,7 @@ import {
   type Orchestrator,
   type TaskRunRecord,
 } from "@wf/core";
-import { lastFlowRunId } from "@wf/core/internal";
+import { lastFlowRun } from "@wf/core/internal";
 import { openStore, type RunStore, type Store } from "../src/index.js";
 import { SqliteClient } from "../src/sqlite-client.js";
 import { SqliteWriterThread } from "../src/sqlite-writer-thread.js";
@@ -132,7 +132,7 @@ describe("a flow run's final state is committed before `await flow()` resolves",
       viaThread = store.orchestrator.usesWriterThread;
     }
     expect(viaThread).toBe(true);
-    const runId = lastFlowRunId;
+    const runId = lastFlowRun?.id;
     const raw = new Database(url, { readonly: true, fileMustExist: true });
     try {
       expect(raw.prepare("SELECT state_type FROM flow_runs WHERE id = ?").all(runId)).toEqual([

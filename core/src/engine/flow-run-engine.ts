@@ -77,8 +77,6 @@ function refuseInsidePoolImport(flowName: string): void {
   );
 }
 
-/** The id of the flow run most recently started in this process (the CLI prints it). */
-export let lastFlowRunId: string | undefined;
 /** The record of the root flow run started last in this process (what `wf run` prints). */
 export let lastFlowRun: FlowRunRecord | undefined;
 
@@ -133,10 +131,7 @@ export async function runFlowRun<R>(
     pid: process.pid,
     hostname: HOSTNAME,
   };
-  if (!parentFlow) {
-    lastFlowRunId = record.id;
-    lastFlowRun = record;
-  }
+  if (!parentFlow) lastFlowRun = record;
   const logger = new RunLogger({
     orchestrator,
     flowRunId: record.id,

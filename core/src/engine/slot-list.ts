@@ -11,16 +11,10 @@
 export class SlotList<T> {
   #slots: (T | undefined)[] = [];
   #free: number[] = [];
-  #size = 0;
-
-  get size(): number {
-    return this.#size;
-  }
 
   add(entry: T): number {
     const slot = this.#free.pop() ?? this.#slots.length;
     this.#slots[slot] = entry;
-    this.#size++;
     return slot;
   }
 
@@ -28,7 +22,6 @@ export class SlotList<T> {
     if (this.#slots[slot] === undefined) return;
     this.#slots[slot] = undefined;
     this.#free.push(slot);
-    this.#size--;
   }
 
   /** Empty the list and return what it held. */
@@ -36,7 +29,6 @@ export class SlotList<T> {
     const entries = this.entries();
     this.#slots = [];
     this.#free = [];
-    this.#size = 0;
     return entries;
   }
 
