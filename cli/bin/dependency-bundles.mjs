@@ -82,11 +82,19 @@ export function writeFileAtomic(file, contents) {
   renameSync(tmp, file);
 }
 
-/** esbuild as tsx ships it (no compiler of our own to install): its entry file and version. */
+let esbuildOfTsx;
+
+/**
+ * esbuild as tsx ships it (no compiler of our own to install): its entry file and version,
+ * found once per process (every bundle and every compiled source asks).
+ */
 export function tsxEsbuild() {
-  const tsxRequire = createRequire(require.resolve("tsx/package.json"));
-  return {
-    path: tsxRequire.resolve("esbuild"),
-    version: versionOf(tsxRequire.resolve("esbuild/package.json")),
-  };
+  if (esbuildOfTsx === undefined) {
+    const tsxRequire = createRequire(require.resolve("tsx/package.json"));
+    esbuildOfTsx = {
+      path: tsxRequire.resolve("esbuild"),
+      version: versionOf(tsxRequire.resolve("esbuild/package.json")),
+    };
+  }
+  return esbuildOfTsx;
 }
