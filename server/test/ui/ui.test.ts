@@ -244,10 +244,11 @@ describe.runIf(available)("web UI", () => {
     page.once("dialog", (d) => void d.accept());
     await page.getByRole("button", { name: "Cancel run" }).click();
     await expect
-      .poll(() =>
-        page.evaluate(
-          `window.statusesShown.some((text) => text.startsWith("Cancellation requested"))`,
-        ),
+      .poll(
+        () =>
+          page.evaluate(
+            `window.statusesShown.some((text) => text.startsWith("Cancellation requested"))`,
+          ),
         { timeout: 15_000 },
       )
       .toBe(true);
